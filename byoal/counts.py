@@ -1,0 +1,81 @@
+"""Counting a working manifest, and deciding from the counts what the loop does next."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from byoal import records as rec
+
+
+@dataclass
+class Counts:
+    input_total: int = 0
+    human_labeled: int = 0
+    auto_labeled: int = 0
+    unlabeled: int = 0
+    validation: int = 0
+    human_labeled_by_class: list[int] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def tally(
+    records: Iterable[dict[str, Any]], counts: Counts, *, label_attribute: str
+) -> Iterator[dict[str, Any]]:
+    """Pass records through unchanged while counting them into ``counts``."""
+    for record in records:
+        counts.input_total += 1
+        if rec.is_validation(record):
+            counts.validation += 1
+        if not rec.is_labeled(record, label_attribute):
+            counts.unlabeled += 1
+        elif rec.is_human_labeled(record, label_attribute):
+            counts.human_labeled += 1
+            counts.human_labeled_by_class[record[label_attribute]] += 1
+        else:
+            counts.auto_labeled += 1
+        yield record
+
+
+def count_records(records: Iterable[dict[str, Any]], *, label_attribute: str, num_classes: int) -> Counts:
+    counts = Counts(human_labeled_by_class=[0] * num_classes)
+    for _ in tally(records, counts, label_attribute=label_attribute):
+        pass
+    return counts
+
+
+def human_budget_left(counts: Counts, config: dict[str, Any]) -> int:
+    """How many more human labels the budget allows (the input's own labels count as spent)."""
+    limits = [math.floor(config["MaxHumanShare"] * counts.input_total)]
+    if config["MaxHumanLabels"] is not None:
+        limits.append(config["MaxHumanLabels"])
+    return max(0, min(limits) - counts.human_labeled)
+
+
+def next_step(counts: Counts, config: dict[str, Any], rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """``seed`` (label a random batch first), ``round`` (train, auto-label, select) or ``export``.
+
+    ``rounds`` holds the statistics of the rounds done so far, round 0 being the seed batch.
+    """
+    budget = human_budget_left(counts, config)
+    done = {entry["round"]: entry for entry in rounds}
+    if counts.unlabeled == 0:
+        return {"next_step": "export", "stop_reason": "every record is labeled"}
+    seed_target = math.ceil(config["SeedShare"] * counts.input_total)
+    seed_size = min(seed_target - counts.human_labeled, budget, counts.unlabeled)
+    if 0 not in done and seed_size > 0:
+        return {"next_step": "seed", "next_round": 0, "batch_size": seed_size}
+    learning_rounds = [number for number in done if number > 0]
+    if len(learning_rounds) >= config["MaxRounds"]:
+        return {"next_step": "export", "stop_reason": f"reached MaxRounds ({config['MaxRounds']})"}
+    if learning_rounds:
+        last = done[max(learning_rounds)]
+        if last.get("selected", 0) == 0:
+            reason = "the human-label budget is spent" if budget == 0 else "the last round selected no records"
+            return {"next_step": "export", "stop_reason": reason}
+    next_round = max(learning_rounds, default=0) + 1
+    return {"next_step": "round", "next_round": next_round, "batch_size": min(config["HumanBatchSize"], budget)}

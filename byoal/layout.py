@@ -1,0 +1,68 @@
+"""Where a run keeps its objects under ``OutputConfig.S3OutputPath`` (see docs/storage-layout.md).
+
+::
+
+    <S3OutputPath><run-id>/
+        input/input.manifest                      the validated copy of the input manifest
+        working/with-ids.manifest                 the input with a record id on every line
+        rounds/<NNN>/...                          one folder per round (000 is the seed batch)
+        labeling-jobs/<job-name>/...              one folder per human-labeling job
+        final/output.manifest                     the result: every input record exactly once
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from byoal.storage import join_uri
+
+
+def run_id(prefix: str, execution_name: str) -> str:
+    """Stable for one execution, distinct between executions, short enough for SageMaker job names."""
+    digest = hashlib.sha256(execution_name.encode("utf-8")).hexdigest()[:8]
+    return f"{prefix}-{digest}"
+
+
+def run_root(output_path: str, run: str) -> str:
+    return join_uri(output_path, run) + "/"
+
+
+def input_copy(root: str) -> str:
+    return join_uri(root, "input/input.manifest")
+
+
+def working_with_ids(root: str) -> str:
+    return join_uri(root, "working/with-ids.manifest")
+
+
+def final_manifest(root: str) -> str:
+    return join_uri(root, "final/output.manifest")
+
+
+def round_folder(root: str, round_number: int) -> str:
+    return join_uri(root, f"rounds/{round_number:03d}") + "/"
+
+
+def round_file(root: str, round_number: int, name: str) -> str:
+    return join_uri(round_folder(root, round_number), name)
+
+
+def rounds_prefix(root: str) -> str:
+    return join_uri(root, "rounds") + "/"
+
+
+def labeling_jobs_folder(root: str) -> str:
+    return join_uri(root, "labeling-jobs") + "/"
+
+
+def labeling_job_folder(root: str, job_name: str) -> str:
+    return join_uri(labeling_jobs_folder(root), job_name) + "/"
+
+
+def labeling_job_output(root: str, job_name: str) -> str:
+    """Where Ground Truth writes a job's output manifest; the other workforces write there too."""
+    return join_uri(labeling_job_folder(root, job_name), "manifests/output/output.manifest")
+
+
+def job_name(run: str, round_number: int, step: str) -> str:
+    return f"{run}-r{round_number:03d}-{step}"

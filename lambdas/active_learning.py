@@ -1,0 +1,108 @@
+"""Round step: calibrate the new model, auto-label what it is sure of, and pick the next human batch.
+
+Reads the batch-transform output (one line per transform-input record, in order, each
+``{"byoal-id", "SageMakerOutput"}``) and the working manifest (for the validation records' human
+labels). Writes the round's auto-labels (in working-manifest order, Ground Truth format), the
+selection for humans, and the round's statistics.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from byoal import layout, manifest, policy, round_stats
+from byoal import records as rec
+from byoal.errors import InputError
+from byoal.predictions import Prediction, parse_prediction
+from byoal.storage import storage_from_environment
+
+
+def read_predictions(storage, output_prefix: str, num_classes: int):
+    uris = storage.list(output_prefix)
+    if not uris:
+        raise InputError(f"the batch transform wrote no output under {output_prefix}")
+    for uri in uris:
+        for line, record in manifest.read_numbered_records(storage, uri):
+            where = f"{uri} line {line}"
+            if rec.ID_FIELD not in record or "SageMakerOutput" not in record:
+                raise InputError(f"{where}: expected '{rec.ID_FIELD}' and 'SageMakerOutput' (JoinSource=Input)")
+            yield record[rec.ID_FIELD], parse_prediction(record["SageMakerOutput"], num_classes=num_classes, where=where)
+
+
+def decide(
+    predictions: list[tuple[int, Prediction]],
+    truth: dict[int, int],
+    config: dict[str, Any],
+    *,
+    batch_size: int,
+    seed: str,
+) -> dict[str, Any]:
+    """The round's decisions from the predictions: auto-labeled pool indices, selected ids, statistics."""
+    validation = [(prediction, truth[identity]) for identity, prediction in predictions if identity in truth]
+    pool = [(identity, prediction) for identity, prediction in predictions if identity not in truth]
+    correct = [prediction.label == label for prediction, label in validation]
+    stats: dict[str, Any] = {
+        "validation_records": len(validation),
+        "validation_accuracy": round(sum(correct) / len(validation), 4) if validation else None,
+        "pool": len(pool),
+    }
+    by_confidence = sorted(range(len(pool)), key=lambda index: (-pool[index][1].confidence, index))
+    if config.get("FixedMarginThreshold") is not None:
+        auto = {index for index in by_confidence if pool[index][1].margin > config["FixedMarginThreshold"]}
+        stats.update(threshold=None, expected_accuracy=None, rule=f"margin > {config['FixedMarginThreshold']}")
+    elif len(validation) >= config["MinValidationRecords"]:
+        calibration = policy.fit_calibration([prediction.confidence for prediction, _ in validation], correct)
+        decision = policy.choose_auto_label_count(
+            [pool[index][1].confidence for index in by_confidence], calibration, config["TargetAccuracy"]
+        )
+        auto = set(by_confidence[: decision.count])
+        stats.update(threshold=decision.threshold, expected_accuracy=decision.expected_accuracy, rule="calibrated")
+    else:
+        auto = set()
+        stats.update(threshold=None, expected_accuracy=None, rule=f"fewer than {config['MinValidationRecords']} validation records")
+    remaining = [pool[index] for index in range(len(pool)) if index not in auto]
+    selected = policy.select_for_humans(remaining, strategy=config["QueryStrategy"], size=batch_size, seed=seed)
+    stats.update(auto_labeled=len(auto), selected=len(selected))
+    return {"auto": sorted(auto), "pool": pool, "selected": selected, "stats": stats}
+
+
+def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    storage = storage_from_environment()
+    config, root, round_number = event["config"], event["run"]["root"], event["round"]
+    attribute, labels = config["LabelAttributeName"], config["Labels"]
+    truth = {
+        rec.record_id(record): record[attribute]
+        for record in manifest.read_records(storage, event["working"]["manifest"])
+        if rec.is_validation(record)
+    }
+    predictions = list(read_predictions(storage, event["transform"]["output_prefix"], len(labels)))
+    if len(predictions) != event["transform"]["records"]:
+        raise InputError(
+            f"the batch transform returned {len(predictions)} predictions for {event['transform']['records']} records"
+        )
+    result = decide(predictions, truth, config, batch_size=event["batch_size"], seed=f"select-{config['Seed']}-{round_number}")
+    job_name = layout.job_name(event["run"]["id"], round_number, "auto")
+    created = rec.normalize_timestamp(event["started_at"])
+    pool = result["pool"]
+
+    def autolabels():
+        for index in result["auto"]:
+            identity, prediction = pool[index]
+            metadata = rec.label_metadata(
+                class_name=labels[prediction.label], confidence=prediction.confidence, human=False,
+                job_name=job_name, creation_date=created,
+            )
+            yield {rec.ID_FIELD: identity, attribute: prediction.label, rec.metadata_field(attribute): metadata}
+
+    autolabels_uri = layout.round_file(root, round_number, "autolabels.manifest")
+    selection_uri = layout.round_file(root, round_number, "selection.manifest")
+    manifest.write_records(storage, autolabels_uri, autolabels())
+    manifest.write_records(storage, selection_uri, ({rec.ID_FIELD: identity} for identity in result["selected"]))
+    stats = {**result["stats"], "model": event.get("model", {})}
+    round_stats.write_stats(storage, root, round_number, round_stats.ACTIVE_LEARNING, stats)
+    return {
+        "round": round_number,
+        "autolabels": {"manifest": autolabels_uri, "count": len(result["auto"]), "round": round_number},
+        "selection": {"manifest": selection_uri, "count": len(result["selected"]), "round": round_number},
+        "stats": stats,
+    }

@@ -1,0 +1,58 @@
+"""Step: turn a selection of record ids into a human-labeling job's input manifest and request.
+
+The same batch serves all three workforces; for Ground Truth the step also builds the
+CreateLabelingJob request from the execution input's ``HumanTaskConfig``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from byoal import layout, manifest
+from byoal import records as rec
+from byoal.storage import storage_from_environment
+
+
+def labeling_job_request(request: dict[str, Any], config: dict[str, Any], *, job_name: str, input_manifest: str, root: str) -> dict[str, Any]:
+    input_config: dict[str, Any] = {"DataSource": {"S3DataSource": {"ManifestS3Uri": input_manifest}}}
+    if "DataAttributes" in request.get("InputConfig", {}):
+        input_config["DataAttributes"] = request["InputConfig"]["DataAttributes"]
+    output_config = {"S3OutputPath": layout.labeling_jobs_folder(root)}
+    if "KmsKeyId" in request.get("OutputConfig", {}):
+        output_config["KmsKeyId"] = request["OutputConfig"]["KmsKeyId"]
+    return {
+        "LabelingJobName": job_name,
+        "LabelAttributeName": config["LabelAttributeName"],
+        "InputConfig": input_config,
+        "OutputConfig": output_config,
+        "RoleArn": request["RoleArn"],
+        "LabelCategoryConfigS3Uri": config["LabelCategoryConfigS3Uri"],
+        "HumanTaskConfig": request["HumanTaskConfig"],
+    }
+
+
+def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    storage = storage_from_environment()
+    config, root = event["config"], event["run"]["root"]
+    selection = event["selection"]
+    wanted = {rec.record_id(record) for record in manifest.read_records(storage, selection["manifest"])}
+    job_name = layout.job_name(event["run"]["id"], selection["round"], "human")
+    input_manifest = layout.labeling_job_folder(root, job_name) + "input.manifest"
+    batch = (
+        {rec.SOURCE_FIELD: record[rec.SOURCE_FIELD], rec.ID_FIELD: rec.record_id(record)}
+        for record in manifest.read_records(storage, event["working"]["manifest"])
+        if rec.record_id(record) in wanted
+    )
+    count = manifest.write_records(storage, input_manifest, batch)
+    result = {
+        "job_name": job_name,
+        "round": selection["round"],
+        "count": count,
+        "input_manifest": input_manifest,
+        "output_manifest": layout.labeling_job_output(root, job_name),
+    }
+    if config["Workforce"] == "GroundTruth":
+        result["labeling_job_request"] = labeling_job_request(
+            event["request"], config, job_name=job_name, input_manifest=input_manifest, root=root
+        )
+    return result
