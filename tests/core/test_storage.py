@@ -1,0 +1,44 @@
+"""Storage: atomic writes, listing, and S3 multipart uploads that publish only on success."""
+
+from __future__ import annotations
+
+import pytest
+
+from byoal import manifest, storage as storage_module
+from byoal.storage import StorageError, read_bytes, write_bytes
+
+from .conftest import BUCKET
+
+
+def test_a_failed_write_leaves_no_object(storage):
+    uri = f"s3://{BUCKET}/a/b.manifest"
+    with pytest.raises(RuntimeError):
+        with storage.open_write(uri) as sink:
+            sink.write(b"half")
+            raise RuntimeError("boom")
+    assert not storage.exists(uri) and storage.list(f"s3://{BUCKET}/a/") == []
+
+
+def test_large_writes_go_in_parts_and_read_back_in_lines(storage, monkeypatch):
+    monkeypatch.setattr(storage_module, "_MULTIPART_CHUNK", 5 * 1024 * 1024)
+    uri = f"s3://{BUCKET}/big.manifest"
+    records = ({"source": f"headline {i} " + "x" * 200, "byoal-id": i} for i in range(60_000))
+    assert manifest.write_records(storage, uri, records) == 60_000
+    assert sum(1 for _ in manifest.read_records(storage, uri)) == 60_000
+
+
+def test_listing_and_missing_objects(storage):
+    write_bytes(storage, f"s3://{BUCKET}/p/2.out", b"2")
+    write_bytes(storage, f"s3://{BUCKET}/p/1.out", b"1")
+    write_bytes(storage, f"s3://{BUCKET}/q/1.out", b"1")
+    assert storage.list(f"s3://{BUCKET}/p/") == [f"s3://{BUCKET}/p/1.out", f"s3://{BUCKET}/p/2.out"]
+    with pytest.raises(StorageError, match="not found"):
+        read_bytes(storage, f"s3://{BUCKET}/nope")
+
+
+def test_a_line_that_is_not_json_is_named(storage):
+    write_bytes(storage, f"s3://{BUCKET}/m", b'{"source": "a"}\n\n[1, 2]\n')
+    from byoal.errors import InputError
+
+    with pytest.raises(InputError, match="line 3: expected a JSON object, got list"):
+        list(manifest.read_records(storage, f"s3://{BUCKET}/m"))
