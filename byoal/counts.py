@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -22,29 +22,23 @@ class Counts:
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
-
-def tally(
-    records: Iterable[dict[str, Any]], counts: Counts, *, label_attribute: str
-) -> Iterator[dict[str, Any]]:
-    """Pass records through unchanged while counting them into ``counts``."""
-    for record in records:
-        counts.input_total += 1
+    def add(self, record: dict[str, Any], *, label_attribute: str) -> None:
+        self.input_total += 1
         if rec.is_validation(record):
-            counts.validation += 1
+            self.validation += 1
         if not rec.is_labeled(record, label_attribute):
-            counts.unlabeled += 1
+            self.unlabeled += 1
         elif rec.is_human_labeled(record, label_attribute):
-            counts.human_labeled += 1
-            counts.human_labeled_by_class[record[label_attribute]] += 1
+            self.human_labeled += 1
+            self.human_labeled_by_class[record[label_attribute]] += 1
         else:
-            counts.auto_labeled += 1
-        yield record
+            self.auto_labeled += 1
 
 
 def count_records(records: Iterable[dict[str, Any]], *, label_attribute: str, num_classes: int) -> Counts:
     counts = Counts(human_labeled_by_class=[0] * num_classes)
-    for _ in tally(records, counts, label_attribute=label_attribute):
-        pass
+    for record in records:
+        counts.add(record, label_attribute=label_attribute)
     return counts
 
 

@@ -23,10 +23,17 @@ def iter_lines(stream: IO[bytes]) -> Iterator[bytes]:
         yield pending
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_DECODER = json.JSONDecoder()
+
+
 def parse_line(line: bytes, *, uri: str, number: int) -> dict[str, Any]:
     """One manifest line as a JSON object, or an InputError naming the file and line."""
     try:
-        record = json.loads(line)
+        text = line.decode("utf-8")
+        record, end = _DECODER.raw_decode(text, len(text) - len(text.lstrip()))
+        if text[end:].strip():
+            raise json.JSONDecodeError("Extra data", text, end)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise InputError(f"{uri} line {number}: not valid JSON ({error})") from None
     if not isinstance(record, dict):
@@ -48,6 +55,14 @@ def read_numbered_records(storage: Storage, uri: str) -> Iterator[tuple[int, dic
                 yield number, parse_line(line, uri=uri, number=number)
 
 
+def read_lines_and_records(storage: Storage, uri: str) -> Iterator[tuple[bytes, dict[str, Any]]]:
+    """(the line as stored, with its newline; the record) — so an unchanged record is written back as is."""
+    with storage.open_read(uri) as stream:
+        for number, line in enumerate(iter_lines(stream), start=1):
+            if line.strip():
+                yield line + b"\n", parse_line(line, uri=uri, number=number)
+
+
 def read_dataset(storage: Storage, uris: Iterable[str]) -> Iterator[dict[str, Any]]:
     """The records of several manifest files, one after the other (e.g. the parts of a job output)."""
     for uri in uris:
@@ -56,7 +71,21 @@ def read_dataset(storage: Storage, uris: Iterable[str]) -> Iterator[dict[str, An
 
 def dumps(record: dict[str, Any]) -> bytes:
     """One manifest line: compact JSON, UTF-8 kept readable, a newline at the end."""
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+    return _ENCODER.encode(record).encode("utf-8") + b"\n"
+
+
+def append_fields(line: bytes, fields: dict[str, Any]) -> bytes:
+    """A JSON-object manifest line with new fields added, the rest of the line kept byte for byte.
+
+    Cheaper than decoding and re-encoding a whole record; the fields must not be in the record yet.
+    """
+    body = line.rstrip()
+    if not body.endswith(b"}"):
+        raise ValueError("not a JSON object line")
+    added = _ENCODER.encode(fields).encode("utf-8")
+    if body[:-1].strip() == b"{":
+        return added + b"\n"
+    return body[:-1] + b"," + added[1:] + b"\n"
 
 
 def write_records(storage: Storage, uri: str, records: Iterable[dict[str, Any]]) -> int:
@@ -65,5 +94,15 @@ def write_records(storage: Storage, uri: str, records: Iterable[dict[str, Any]])
     with storage.open_write(uri) as sink:
         for record in records:
             sink.write(dumps(record))
+            count += 1
+    return count
+
+
+def write_lines(storage: Storage, uri: str, lines: Iterable[bytes]) -> int:
+    """Write ready manifest lines (each ending in a newline), atomically. Returns the count."""
+    count = 0
+    with storage.open_write(uri) as sink:
+        for line in lines:
+            sink.write(line)
             count += 1
     return count

@@ -11,6 +11,7 @@ from typing import Any
 
 from byoal import records as rec
 from byoal.errors import InputError
+from byoal.manifest import append_fields, dumps
 
 LabelLookup = Callable[[int], "tuple[int, dict[str, Any]] | None"]
 
@@ -35,22 +36,30 @@ class MergeStats:
 
 
 def merge_labels(
-    records: Iterable[dict[str, Any]], lookup: LabelLookup, *, label_attribute: str, stats: MergeStats
-) -> Iterator[dict[str, Any]]:
-    """Apply labels by record id. A human label is never replaced; a validation record never gets a model label."""
-    for record in records:
+    entries: Iterable[tuple[bytes, dict[str, Any]]], lookup: LabelLookup, *, label_attribute: str, stats: MergeStats
+) -> Iterator[bytes]:
+    """Apply labels by record id, yielding manifest lines; a record that gets no label keeps its line as is.
+
+    A human label is never replaced; a validation record never gets a model label.
+    """
+    for line, record in entries:
         found = lookup(rec.record_id(record))
-        if found is not None:
-            label, metadata = found
-            human = metadata.get("human-annotated") == "yes"
-            if rec.is_human_labeled(record, label_attribute):
-                stats.kept_human += 1
-            elif not human and rec.is_validation(record):
-                raise InputError(f"record {rec.record_id(record)} is a validation record and cannot take a model label")
+        if found is None:
+            yield line
+            continue
+        label, metadata = found
+        human = metadata.get("human-annotated") == "yes"
+        if rec.is_human_labeled(record, label_attribute):
+            stats.kept_human += 1
+            yield line
+        elif not human and rec.is_validation(record):
+            raise InputError(f"record {rec.record_id(record)} is a validation record and cannot take a model label")
+        else:
+            stats.merged += 1
+            if rec.is_labeled(record, label_attribute):
+                yield dumps(rec.with_label(record, label_attribute=label_attribute, label=label, metadata=metadata))
             else:
-                record = rec.with_label(record, label_attribute=label_attribute, label=label, metadata=metadata)
-                stats.merged += 1
-        yield record
+                yield append_fields(line, {label_attribute: label, rec.metadata_field(label_attribute): metadata})
 
 
 class OrderedLabels:
@@ -77,9 +86,10 @@ class OrderedLabels:
             )
 
 
-def export_records(records: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    """Records as the final manifest holds them: the workflow's internal fields removed, the id kept."""
-    for record in records:
+def export_lines(entries: Iterable[tuple[bytes, dict[str, Any]]]) -> Iterator[tuple[bytes, dict[str, Any]]]:
+    """Entries as the final manifest holds them: the workflow's internal fields removed, the id kept."""
+    for line, record in entries:
         if any(field in record for field in rec.INTERNAL_FIELDS):
             record = {key: value for key, value in record.items() if key not in rec.INTERNAL_FIELDS}
-        yield record
+            line = dumps(record)
+        yield line, record

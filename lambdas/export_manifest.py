@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from byoal import manifest
-from byoal.counts import Counts, tally
+from byoal.counts import Counts
 from byoal.storage import storage_from_environment
-from byoal.working import export_records
+from byoal.working import export_lines
 
 
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
@@ -15,6 +15,11 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     config = event["config"]
     target = event["run"]["final_manifest"]
     counts = Counts(human_labeled_by_class=[0] * len(config["Labels"]))
-    exported = export_records(manifest.read_records(storage, event["working"]["manifest"]))
-    manifest.write_records(storage, target, tally(exported, counts, label_attribute=config["LabelAttributeName"]))
+
+    def counted_lines():
+        for line, record in export_lines(manifest.read_lines_and_records(storage, event["working"]["manifest"])):
+            counts.add(record, label_attribute=config["LabelAttributeName"])
+            yield line
+
+    manifest.write_lines(storage, target, counted_lines())
     return {"final_manifest": target, "counts": counts.as_dict()}

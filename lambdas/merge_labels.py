@@ -68,7 +68,7 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
 
     def merged():
         yield from merge_labels(
-            manifest.read_records(storage, event["working"]["manifest"]),
+            manifest.read_lines_and_records(storage, event["working"]["manifest"]),
             lookup,
             label_attribute=config["LabelAttributeName"],
             stats=stats,
@@ -76,7 +76,7 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
         if ordered is not None:
             ordered.check_exhausted()
 
-    manifest.write_records(storage, target, merged())
+    manifest.write_lines(storage, target, merged())
     if event["kind"] == "human":
         round_stats.write_stats(
             storage, root, round_number, round_stats.HUMAN_LABELS,

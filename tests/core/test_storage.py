@@ -42,3 +42,13 @@ def test_a_line_that_is_not_json_is_named(storage):
 
     with pytest.raises(InputError, match="line 3: expected a JSON object, got list"):
         list(manifest.read_records(storage, f"s3://{BUCKET}/m"))
+
+
+def test_fields_appended_to_a_line_keep_the_rest_byte_for_byte():
+    import json
+
+    line = manifest.dumps({"source": 'a "quoted" \\ \n line — ü', "n": [1, {"x": None}]})
+    extended = manifest.append_fields(line, {"category": 2, "category-metadata": {"class-name": "Ü"}})
+    assert extended.startswith(line[:-2]) and extended.endswith(b"}\n")
+    assert json.loads(extended) == {**json.loads(line), "category": 2, "category-metadata": {"class-name": "Ü"}}
+    assert json.loads(manifest.append_fields(b"{ }\n", {"a": 1})) == {"a": 1}
