@@ -1,0 +1,1 @@
+"""Offline runner for the byoal workflow: executes the deployed state machines locally."""

@@ -1,0 +1,1 @@
+"""User commands: prepare a dataset, start and watch an execution on AWS, answer Callback batches."""
