@@ -1,0 +1,171 @@
+"""Run the deployed workflow's own state-machine definitions on one machine, with no AWS account.
+
+The two definition files are loaded exactly as CDK deploys them, with local values for their
+placeholders, and every task resource is mapped to a local implementation:
+
+=======================================================  =============================================
+resource                                                 local implementation
+=======================================================  =============================================
+a Lambda function ARN                                    the same handler, called in-process
+``lambda:invoke.waitForTaskToken``                       the handler, then wait for the token's answer
+``sagemaker:createTrainingJob.sync``                     the container's ``train`` in a subprocess
+``sagemaker:createModel``                                a record of the model's artifacts
+``sagemaker:createTransformJob.sync``                    the container's predictor, in-process
+``sagemaker:createLabelingJob.sync``                     the Simulated workforce (answer key)
+``states:startExecution.sync:2``                         a nested local execution
+s3:// URIs                                               ``<workdir>/s3/<bucket>/<key>``
+=======================================================  =============================================
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from byoal.storage import LOCAL_ROOT_ENV, LocalStorage
+from lambdas.callback_resume import LOCAL_TOKEN_DIR_ENV
+from statemachines import ACTIVE_LEARNING, ACTIVE_LEARNING_LOOP, FUNCTIONS, load_definition
+
+from local_runner.asl import ExecutionResult, JsonLinesHistory, ResourceRegistry, StateMachine, TaskContext, TaskFailure
+from local_runner.sagemaker import LocalSageMaker
+from local_runner.workforces import LocalGroundTruth, TaskTokenInbox
+
+ACCOUNT = "000000000000"
+REGION = "local"
+LOOP_NAME = "ActiveLearningLoop"
+ROUND_NAME = "ActiveLearning"
+ROUND_ARN = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{ROUND_NAME}"
+SAGEMAKER = "arn:aws:states:::sagemaker:"
+
+
+def function_arn(module: str) -> str:
+    return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:byoal-{module.replace('_', '-')}"
+
+
+SUBSTITUTIONS: dict[str, str] = {
+    **{placeholder: function_arn(module) for placeholder, module in FUNCTIONS.items()},
+    "ActiveLearningStateMachineArn": ROUND_ARN,
+    "SageMakerRoleArn": f"arn:aws:iam::{ACCOUNT}:role/byoal-local-sagemaker",
+    "TrainingImage": "byoal-local/bundled-model:latest",
+    "InferenceImage": "byoal-local/bundled-model:latest",
+    "ModelAlgorithm": "bundled",
+    "TrainingInstanceType": "local",
+    "TransformInstanceType": "local",
+}
+"""The placeholder values the offline runner gives the definitions (CDK gives real ARNs)."""
+
+
+@contextmanager
+def environment(values: dict[str, str]) -> Iterator[None]:
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+class LocalWorkflow:
+    """The ActiveLearningLoop state machine and everything it calls, running in this process."""
+
+    def __init__(
+        self,
+        workdir: Path,
+        *,
+        answer_key_uri: str | None = None,
+        annotator_error_rate: float = 0.0,
+        seed: int = 0,
+        log: Callable[[str], None] = print,
+        sleep: Callable[[float], None] = time.sleep,
+        on_task: Callable[[str, Any, TaskContext], None] | None = None,
+    ) -> None:
+        self.workdir = Path(workdir)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.storage = LocalStorage(self.workdir / "s3")
+        self.history_path = self.workdir / "history.jsonl"
+        self.log = log
+        self.sleep = sleep
+        self.on_task = on_task
+        self._history: Callable[[dict[str, Any]], None] | None = None
+        self.sagemaker = LocalSageMaker(self.storage, self.workdir, log=log)
+        self.ground_truth = LocalGroundTruth(self.storage, answer_key_uri=answer_key_uri, error_rate=annotator_error_rate, seed=seed)
+        self.inbox = TaskTokenInbox(self.workdir / "task-tokens", log=log)
+        self.loop_definition = load_definition(ACTIVE_LEARNING_LOOP, SUBSTITUTIONS)
+        self.round_definition = load_definition(ACTIVE_LEARNING, SUBSTITUTIONS)
+        handlers: dict[str, Callable[[Any, TaskContext], Any]] = {
+            function_arn(module): self._lambda(module) for module in FUNCTIONS.values()
+        }
+        handlers.update({
+            "arn:aws:states:::lambda:invoke.waitForTaskToken": self._lambda_wait_for_task_token,
+            SAGEMAKER + "createTrainingJob.sync": self.sagemaker.create_training_job,
+            SAGEMAKER + "createModel": self.sagemaker.create_model,
+            SAGEMAKER + "createTransformJob.sync": self.sagemaker.create_transform_job,
+            SAGEMAKER + "createLabelingJob.sync": self.ground_truth.create_labeling_job,
+            "arn:aws:states:::states:startExecution.sync:2": self._start_nested_execution,
+        })
+        self.resources = ResourceRegistry({resource: self._observed(resource, handler) for resource, handler in handlers.items()})
+
+    def _observed(self, resource: str, handler: Callable[[Any, TaskContext], Any]) -> Callable[[Any, TaskContext], Any]:
+        def run(parameters: Any, context: TaskContext) -> Any:
+            if self.on_task is not None:
+                self.on_task(resource, parameters, context)
+            return handler(parameters, context)
+
+        return run
+
+    def _lambda(self, module: str) -> Callable[[Any, TaskContext], Any]:
+        handler = importlib.import_module(f"lambdas.{module}").handler
+
+        def invoke(payload: Any, context: TaskContext) -> Any:
+            # A Lambda's event and result cross the wire as JSON; so do they here.
+            return json.loads(json.dumps(handler(json.loads(json.dumps(payload)), None)))
+
+        return invoke
+
+    def _lambda_wait_for_task_token(self, parameters: dict[str, Any], context: TaskContext) -> Any:
+        module = next(m for m in FUNCTIONS.values() if function_arn(m) == parameters["FunctionName"])
+        self._lambda(module)(parameters["Payload"], context)
+        return self.inbox.wait(context.task_token, context)
+
+    def _machine(self, definition: dict[str, Any], name: str, history) -> StateMachine:
+        return StateMachine(
+            definition, name=name, resources=self.resources, sleep=self.sleep, history=history, region=REGION, account_id=ACCOUNT
+        )
+
+    def _start_nested_execution(self, parameters: dict[str, Any], context: TaskContext) -> dict[str, Any]:
+        if parameters["StateMachineArn"] != ROUND_ARN:
+            raise TaskFailure("StepFunctions.StateMachineDoesNotExistException", parameters["StateMachineArn"])
+        machine = self._machine(self.round_definition, ROUND_NAME, self._history)
+        result = machine.start_execution(parameters["Input"], name=parameters.get("Name"))
+        description = {
+            "ExecutionArn": result.execution_arn,
+            "StateMachineArn": ROUND_ARN,
+            "Name": result.execution_name,
+            "Status": result.status,
+        }
+        if result.status != "SUCCEEDED":
+            raise TaskFailure("States.TaskFailed", json.dumps({**description, "Error": result.error, "Cause": result.cause}))
+        return {**description, "Output": result.output}
+
+    def run(self, request: dict[str, Any], *, name: str, history: Callable[[dict[str, Any]], None] | None = None) -> ExecutionResult:
+        """Start ActiveLearningLoop with the execution input and run it to its end."""
+        writer = JsonLinesHistory(self.history_path)
+
+        def record(event: dict[str, Any]) -> None:
+            writer(event)
+            if history is not None:
+                history(event)
+
+        self._history = record
+        with environment({LOCAL_ROOT_ENV: str(self.storage.root), LOCAL_TOKEN_DIR_ENV: str(self.inbox.directory)}):
+            return self._machine(self.loop_definition, LOOP_NAME, record).start_execution(request, name=name)

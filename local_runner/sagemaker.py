@@ -1,0 +1,200 @@
+"""Local stand-ins for the SageMaker jobs the ActiveLearning state machine runs.
+
+* ``createTrainingJob.sync``: the bundled container's ``train`` in a subprocess, on a temporary
+  ``/opt/ml`` tree (``OPT_ML_DIR``); the model is packed as ``model.tar.gz`` at
+  ``<S3OutputPath><TrainingJobName>/output/model.tar.gz``, where SageMaker puts it.
+* ``createModel``: remembers the model's artifacts under its name.
+* ``createTransformJob.sync``: the container's serving code in-process over the transform input,
+  in MultiRecord batches of at most ``MaxPayloadInMB``, with InputFilter, JoinSource and
+  OutputFilter applied as SageMaker applies them; output ``<S3OutputPath><input file>.out``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from byoal.manifest import iter_lines
+from byoal.storage import LocalStorage, split_uri
+
+from local_runner.asl import TaskContext, TaskFailure
+
+REPO = Path(__file__).resolve().parents[1]
+CONTAINER_CODE = REPO / "container"
+TASK_FAILED = "States.TaskFailed"
+_KEY_UNION = re.compile(r"^\$\[\s*'[^']+'\s*(,\s*'[^']+'\s*)*\]$")
+
+
+def select_fields(record: Any, expression: str, *, field: str) -> Any:
+    """The subset of SageMaker's batch-transform JSONPath this project uses: ``$``, ``$.key``, ``$['a','b']``."""
+    if expression == "$":
+        return record
+    if re.fullmatch(r"\$\.[A-Za-z0-9_\-]+", expression):
+        return record[expression[2:]]
+    if _KEY_UNION.match(expression):
+        keys = re.findall(r"'([^']+)'", expression)
+        return {key: record[key] for key in keys if key in record}
+    raise TaskFailure(TASK_FAILED, f"{field} {expression!r} is not supported by the local transform")
+
+
+def _predictor_class():
+    """The bundled container's Predictor, imported from container/ as the image would have it on its path."""
+    if str(CONTAINER_CODE) not in sys.path:
+        sys.path.insert(0, str(CONTAINER_CODE))
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from byoal_model.predictor import Predictor
+
+    return Predictor
+
+
+class LocalSageMaker:
+    def __init__(self, storage: LocalStorage, workdir: Path, *, log: Callable[[str], None] = print) -> None:
+        self.storage = storage
+        self.workdir = workdir
+        self.log = log
+        self.models: dict[str, str] = {}
+        self._predictors: dict[str, Any] = {}
+
+    def _download_prefix(self, prefix_uri: str, target: Path) -> int:
+        target.mkdir(parents=True, exist_ok=True)
+        uris = self.storage.list(prefix_uri)
+        for uri in uris:
+            relative = uri[len(prefix_uri.rstrip("/")) + 1:] if uri != prefix_uri else Path(uri).name
+            destination = target / relative
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            destination.write_bytes(self.storage.path(uri).read_bytes())
+        return len(uris)
+
+    def create_training_job(self, parameters: dict[str, Any], context: TaskContext) -> dict[str, Any]:
+        name = parameters["TrainingJobName"]
+        started = time.time()
+        with tempfile.TemporaryDirectory(prefix=f"{name}-", dir=self.workdir) as scratch:
+            opt_ml = Path(scratch)
+            config = opt_ml / "input" / "config"
+            config.mkdir(parents=True)
+            (config / "hyperparameters.json").write_text(json.dumps(parameters.get("HyperParameters", {})))
+            (config / "inputdataconfig.json").write_text(
+                json.dumps({c["ChannelName"]: {"ContentType": c.get("ContentType")} for c in parameters["InputDataConfig"]})
+            )
+            for channel in parameters["InputDataConfig"]:
+                source = channel["DataSource"]["S3DataSource"]
+                if source["S3DataType"] != "S3Prefix":
+                    raise TaskFailure(TASK_FAILED, f"the local training job reads S3Prefix channels, not {source['S3DataType']}")
+                self._download_prefix(source["S3Uri"], opt_ml / "input" / "data" / channel["ChannelName"])
+            log_path = self.workdir / "logs" / f"{name}.log"
+            log_path.parent.mkdir(parents=True, exist_ok=True)
+            environment = {**os.environ, "OPT_ML_DIR": str(opt_ml), "PYTHONPATH": str(CONTAINER_CODE), "TF_CPP_MIN_LOG_LEVEL": "2"}
+            with open(log_path, "w", encoding="utf-8") as log_file:
+                completed = subprocess.run(
+                    [sys.executable, "-m", "byoal_model.train"], env=environment, stdout=log_file, stderr=subprocess.STDOUT
+                )
+            output = log_path.read_text(encoding="utf-8", errors="replace")
+            if completed.returncode != 0:
+                failure = opt_ml / "output" / "failure"
+                reason = failure.read_text(encoding="utf-8").strip() if failure.exists() else f"exit code {completed.returncode}"
+                raise TaskFailure(
+                    TASK_FAILED,
+                    json.dumps({"TrainingJobName": name, "TrainingJobStatus": "Failed", "FailureReason": reason}),
+                )
+            artifacts_uri = parameters["OutputDataConfig"]["S3OutputPath"].rstrip("/") + f"/{name}/output/model.tar.gz"
+            packed = opt_ml / "model.tar.gz"
+            with tarfile.open(packed, "w:gz") as archive:
+                for path in sorted((opt_ml / "model").iterdir()):
+                    archive.add(path, arcname=path.name)
+            self.storage.put_file(artifacts_uri, packed)
+        metrics = self._final_metrics(output, parameters.get("AlgorithmSpecification", {}).get("MetricDefinitions", []))
+        return {
+            "TrainingJobName": name,
+            "TrainingJobArn": f"arn:aws:sagemaker:local:000000000000:training-job/{name}",
+            "TrainingJobStatus": "Completed",
+            "ModelArtifacts": {"S3ModelArtifacts": artifacts_uri},
+            "HyperParameters": parameters.get("HyperParameters", {}),
+            "FinalMetricDataList": metrics,
+            "TrainingTimeInSeconds": round(time.time() - started),
+        }
+
+    @staticmethod
+    def _final_metrics(output: str, definitions: list[dict[str, str]]) -> list[dict[str, Any]]:
+        """The last value each metric definition's regex matches in the training log, as SageMaker reports it."""
+        metrics = []
+        for definition in definitions:
+            values = re.findall(definition["Regex"], output)
+            if values:
+                metrics.append({"MetricName": definition["Name"], "Value": float(values[-1])})
+        return metrics
+
+    def create_model(self, parameters: dict[str, Any], context: TaskContext) -> dict[str, Any]:
+        name = parameters["ModelName"]
+        self.models[name] = parameters["PrimaryContainer"]["ModelDataUrl"]
+        return {"ModelArn": f"arn:aws:sagemaker:local:000000000000:model/{name.lower()}"}
+
+    def _predictor(self, model_name: str):
+        if model_name not in self.models:
+            raise TaskFailure(TASK_FAILED, f"Could not find model '{model_name}'")
+        if model_name not in self._predictors:
+            Predictor = _predictor_class()
+            model_dir = self.workdir / "models" / model_name
+            model_dir.mkdir(parents=True, exist_ok=True)
+            with tarfile.open(self.storage.path(self.models[model_name])) as archive:
+                archive.extractall(model_dir, filter="data")
+            # Only the newest model is kept loaded: each round predicts with its own model once.
+            self._predictors = {model_name: Predictor.load(model_dir)}
+        return self._predictors[model_name]
+
+    def create_transform_job(self, parameters: dict[str, Any], context: TaskContext) -> dict[str, Any]:
+        predictor = self._predictor(parameters["ModelName"])
+        source = parameters["TransformInput"]["DataSource"]["S3DataSource"]
+        if parameters.get("BatchStrategy") != "MultiRecord" or parameters["TransformInput"].get("SplitType") != "Line":
+            raise TaskFailure(TASK_FAILED, "the local transform supports BatchStrategy MultiRecord with SplitType Line")
+        processing = parameters.get("DataProcessing", {})
+        input_filter = processing.get("InputFilter", "$")
+        output_filter = processing.get("OutputFilter", "$")
+        join = processing.get("JoinSource", "None") == "Input"
+        max_payload = int(parameters.get("MaxPayloadInMB", 6)) * 1024 * 1024
+        output_prefix = parameters["TransformOutput"]["S3OutputPath"].rstrip("/") + "/"
+        input_prefix = source["S3Uri"]
+        for uri in self.storage.list(input_prefix):
+            _, key = split_uri(uri)
+            target = output_prefix + Path(key).name + ".out"
+            with self.storage.open_read(uri) as stream, self.storage.open_write(target) as sink:
+                for batch in self._batches(iter_lines(stream), max_payload):
+                    records = [json.loads(line) for line in batch]
+                    body = b"\n".join(
+                        json.dumps(select_fields(record, input_filter, field="InputFilter")).encode("utf-8") for record in records
+                    )
+                    predictions = predictor.predict_jsonlines(body).splitlines()
+                    if len(predictions) != len(records):
+                        raise TaskFailure(TASK_FAILED, f"the model answered {len(predictions)} lines for {len(records)}")
+                    for record, prediction in zip(records, predictions):
+                        output = json.loads(prediction)
+                        joined = {**record, "SageMakerOutput": output} if join else output
+                        sink.write(json.dumps(select_fields(joined, output_filter, field="OutputFilter"), ensure_ascii=False).encode("utf-8") + b"\n")
+        return {
+            "TransformJobName": parameters["TransformJobName"],
+            "TransformJobArn": f"arn:aws:sagemaker:local:000000000000:transform-job/{parameters['TransformJobName']}",
+            "TransformJobStatus": "Completed",
+            "TransformOutput": parameters["TransformOutput"],
+        }
+
+    @staticmethod
+    def _batches(lines, max_payload: int):
+        batch: list[bytes] = []
+        size = 0
+        for line in lines:
+            if not line.strip():
+                continue
+            if batch and size + len(line) + 1 > max_payload:
+                yield batch
+                batch, size = [], 0
+            batch.append(line)
+            size += len(line) + 1
+        if batch:
+            yield batch

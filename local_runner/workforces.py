@@ -1,0 +1,80 @@
+"""Local stand-ins for human labeling: a Ground Truth job answered from the answer key, and task tokens.
+
+``createLabelingJob.sync`` labels the job's input manifest with the Simulated workforce (the
+answer key and error rate of the run) and writes the output where Ground Truth would.
+``.waitForTaskToken`` tasks wait until a token's answer appears in the token folder, which is
+where ``callback_resume`` writes when it runs offline (``BYOAL_LOCAL_TASK_TOKEN_DIR``).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+from byoal import manifest
+from byoal.labels import load_label_categories
+from byoal.records import iso_timestamp
+from byoal.storage import LocalStorage
+from lambdas.simulated_workforce import simulate_labels
+
+from local_runner.asl import TaskContext, TaskFailure
+
+
+class LocalGroundTruth:
+    def __init__(self, storage: LocalStorage, *, answer_key_uri: str | None, error_rate: float, seed: int) -> None:
+        self.storage = storage
+        self.answer_key_uri = answer_key_uri
+        self.error_rate = error_rate
+        self.seed = seed
+
+    def create_labeling_job(self, parameters: dict[str, Any], context: TaskContext) -> dict[str, Any]:
+        if self.answer_key_uri is None:
+            raise TaskFailure(
+                "States.TaskFailed",
+                "offline, a Ground Truth labeling job is answered from the answer key: set ActiveLearningConfig.AnswerKeyS3Uri",
+            )
+        name = parameters["LabelingJobName"]
+        batch_uri = parameters["InputConfig"]["DataSource"]["S3DataSource"]["ManifestS3Uri"]
+        output_uri = parameters["OutputConfig"]["S3OutputPath"].rstrip("/") + f"/{name}/manifests/output/output.manifest"
+        labeled = simulate_labels(
+            list(manifest.read_records(self.storage, batch_uri)),
+            manifest.read_numbered_records(self.storage, self.answer_key_uri),
+            answer_key_uri=self.answer_key_uri,
+            label_attribute=parameters["LabelAttributeName"],
+            labels=load_label_categories(self.storage, parameters["LabelCategoryConfigS3Uri"]),
+            error_rate=self.error_rate,
+            seed=f"{self.seed}-{name}",
+            job_name=name,
+            labeled_at=iso_timestamp(),
+        )
+        manifest.write_records(self.storage, output_uri, labeled)
+        return {
+            "LabelingJobName": name,
+            "LabelingJobStatus": "Completed",
+            "LabelCounters": {"TotalLabeled": len(labeled), "HumanLabeled": len(labeled), "MachineLabeled": 0},
+            "LabelingJobOutput": {"OutputDatasetS3Uri": output_uri},
+        }
+
+
+class TaskTokenInbox:
+    """Answers to ``.waitForTaskToken`` tasks, one JSON file per token, polled until the task's deadline."""
+
+    def __init__(self, directory: Path, *, poll_seconds: float = 2.0, log: Callable[[str], None] = print) -> None:
+        self.directory = directory
+        self.poll_seconds = poll_seconds
+        self.log = log
+
+    def path(self, token: str) -> Path:
+        return self.directory / f"{token.replace('/', '_')}.json"
+
+    def wait(self, token: str, context: TaskContext) -> Any:
+        answer = self.path(token)
+        self.log("waiting for the labeled batch (task token kept in the pending batch's callback.json)")
+        while not answer.exists():
+            if context.deadline is not None and datetime.now(timezone.utc) >= context.deadline:
+                raise TaskFailure("States.Timeout", "no labeled batch arrived before the task's timeout")
+            time.sleep(self.poll_seconds)
+        return json.loads(answer.read_text(encoding="utf-8"))

@@ -1,0 +1,200 @@
+"""Run the whole active-learning workflow offline, on this machine, with no AWS account.
+
+    python -m scripts.run_local --inputs DIR --workdir W [--strategy margin] [--target-accuracy 0.95] ...
+
+DIR is a folder from ``python -m scripts.prepare``. Its files are placed in ``W/s3`` at the URIs
+that ``DIR/request.json`` names, then the ActiveLearningLoop definition — the same file CDK
+deploys — runs in-process. Progress is printed while it runs; at the end a table per round,
+``W/summary.json``, ``W/report.html`` and the execution history ``W/history.jsonl``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from byoal import round_stats
+from byoal.errors import InputError
+from byoal.request import STRATEGIES, validate_request
+from local_runner.asl import TaskContext
+from local_runner.report import format_table, label_accuracy, round_table, round_timings, write_report
+from local_runner.runner import LocalWorkflow
+from scripts.cli import run as run_command
+from scripts.prepare import input_files
+
+OPTIONS = {
+    "strategy": "QueryStrategy",
+    "target_accuracy": "TargetAccuracy",
+    "batch_size": "HumanBatchSize",
+    "seed_share": "SeedShare",
+    "max_human_labels": "MaxHumanLabels",
+    "max_human_share": "MaxHumanShare",
+    "max_rounds": "MaxRounds",
+    "annotator_error_rate": "AnnotatorErrorRate",
+    "fixed_margin_threshold": "FixedMarginThreshold",
+    "seed": "Seed",
+}
+STAGES = {
+    "select_validation": "choosing validation records",
+    "prepare_training": "writing training channels",
+    "createTrainingJob.sync": "training the model",
+    "prepare_transform_input": "writing transform input",
+    "createTransformJob.sync": "predicting unlabeled records",
+    "active_learning": "calibrating, auto-labeling, selecting",
+    "simulated_workforce": "humans (simulated) labeling a batch",
+    "createLabelingJob.sync": "humans (Ground Truth, answered offline) labeling a batch",
+    "export_manifest": "writing the final manifest",
+}
+
+
+def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m scripts.run_local", description=__doc__.splitlines()[0])
+    parser.add_argument("--inputs", type=Path, required=True, help="folder written by python -m scripts.prepare")
+    parser.add_argument("--workdir", type=Path, required=True, help="where the run keeps its storage, history and report")
+    parser.add_argument("--strategy", choices=STRATEGIES, help="query strategy for the human batches (default margin)")
+    parser.add_argument("--target-accuracy", type=float, help="accuracy the auto-labels must reach (default 0.95)")
+    parser.add_argument("--batch-size", type=int, help="human labels per round (default 5 %% of the records)")
+    parser.add_argument("--seed-share", type=float, help="share labeled by humans before the first round (default 0.1)")
+    parser.add_argument("--max-human-labels", type=int, help="budget: at most this many human labels in all")
+    parser.add_argument("--max-human-share", type=float, help="budget: at most this share of the records labeled by humans")
+    parser.add_argument("--max-rounds", type=int, help="budget: at most this many rounds (default 10)")
+    parser.add_argument("--annotator-error-rate", type=float, help="simulated annotators' error rate (default 0)")
+    parser.add_argument("--fixed-margin-threshold", type=float, help="the AWS sample's rule instead of calibration")
+    parser.add_argument("--seed", type=int, help="random seed of the workflow's choices")
+    parser.add_argument("--epochs", type=int, help="training epochs of the bundled model")
+    parser.add_argument("--name", help="execution name (default local-<UTC time>)")
+    parser.add_argument("--quiet", action="store_true", help="print only the final table")
+    return parser.parse_args(argv)
+
+
+def build_request(arguments: argparse.Namespace) -> dict[str, Any]:
+    path = arguments.inputs / "request.json"
+    try:
+        request = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path} does not exist; create the inputs with python -m scripts.prepare") from None
+    except json.JSONDecodeError as error:
+        raise InputError(f"{path}: not valid JSON ({error})") from None
+    config = request.setdefault("ActiveLearningConfig", {})
+    for option, key in OPTIONS.items():
+        value = getattr(arguments, option)
+        if value is not None:
+            config[key] = value
+    if arguments.epochs is not None:
+        config.setdefault("HyperParameters", {})["epochs"] = str(arguments.epochs)
+    validate_request(request)
+    return request
+
+
+class Progress:
+    """Prints what the workflow is doing: round, stage, and the labels given so far."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.round = 0
+        self.started = time.monotonic()
+
+    def say(self, message: str) -> None:
+        if not self.quiet:
+            print(f"[{time.monotonic() - self.started:6.0f}s] {message}", flush=True)
+
+    def on_task(self, resource: str, parameters: Any, context: TaskContext) -> None:
+        if resource.endswith("startExecution.sync:2"):
+            self.round = parameters["Input"]["round"]
+        stage = next((text for key, text in STAGES.items() if resource.endswith(key) or resource.endswith(key.replace("_", "-"))), None)
+        if stage:
+            self.say(f"round {self.round}: {stage}")
+
+    def on_event(self, event: dict[str, Any]) -> None:
+        if event["event"] != "State" or event["output"] is None:
+            return
+        if event["state_name"] == "CountRecords":
+            counts = event["output"]["counts"]
+            self.say(
+                f"labeled by humans {counts['human_labeled']:,} · by the model {counts['auto_labeled']:,} · "
+                f"unlabeled {counts['unlabeled']:,} of {counts['input_total']:,} → next: {counts['next_step']}"
+            )
+        elif event["state_name"] == "PerformActiveLearning":
+            stats = event["output"]["stats"]
+            self.say(
+                f"round {self.round}: validation accuracy {stats['validation_accuracy']}, auto-labeled "
+                f"{stats['auto_labeled']:,} (threshold {stats['threshold']}), {stats['selected']:,} to humans"
+            )
+
+
+def summarize(workflow: LocalWorkflow, request: dict[str, Any], output: dict[str, Any], wall_seconds: float) -> dict[str, Any]:
+    counts = output["counts"]
+    config = validate_request(request)
+    timings = round_timings(workflow.history_path)
+    details = [{**entry, "timings": timings.get(entry["round"], {})} for entry in output["rounds"]]
+    final_uri = output["final_manifest"]
+    summary = {
+        "final_manifest": str(workflow.storage.path(final_uri)),
+        "final_manifest_uri": final_uri,
+        "records": counts["input_total"],
+        "human_labeled": counts["human_labeled"],
+        "auto_labeled": counts["auto_labeled"],
+        "unlabeled": counts["unlabeled"],
+        "human_share": round(counts["human_labeled"] / counts["input_total"], 4),
+        "model_share": round(counts["auto_labeled"] / counts["input_total"], 4),
+        "input_human_labeled": counts["human_labeled"] - sum(entry.get("human_labeled", 0) for entry in details),
+        "rounds": sum(1 for entry in details if entry["round"] > 0),
+        "stop_reason": output["stop_reason"],
+        "model": output["model"],
+        "wall_seconds": round(wall_seconds, 1),
+        "query_strategy": config["QueryStrategy"],
+        "target_accuracy": config["TargetAccuracy"],
+    }
+    if config["AnswerKeyS3Uri"]:
+        summary.update(label_accuracy(workflow.storage, final_uri, config["AnswerKeyS3Uri"], config["LabelAttributeName"]))
+    summary["round_details"] = details
+    summary["rounds_table"] = round_table(summary)
+    return summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    arguments = parse_arguments(argv)
+
+    def command() -> int:
+        request = build_request(arguments)
+        files = input_files(request, arguments.inputs)
+        progress = Progress(arguments.quiet)
+        workflow = LocalWorkflow(arguments.workdir, on_task=progress.on_task, log=progress.say)
+        for uri, path in files.items():
+            workflow.storage.put_file(uri, path)
+        name = arguments.name or "local-" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+        progress.say(f"execution {name}: {len(files)} input files in {workflow.storage.root}")
+        started = time.monotonic()
+        result = workflow.run(request, name=name, history=progress.on_event)
+        wall = time.monotonic() - started
+        if result.status != "SUCCEEDED":
+            print(f"execution {name} {result.status} in state {result.failed_state}: {result.error}", file=sys.stderr)
+            print(f"cause: {result.cause}", file=sys.stderr)
+            print(f"history: {workflow.history_path}", file=sys.stderr)
+            return 1
+        summary = summarize(workflow, request, result.output, wall)
+        (arguments.workdir / "summary.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
+        write_report(summary, arguments.workdir / "report.html")
+        print(format_table(summary["rounds_table"]))
+        accuracy = summary.get("model_label_accuracy")
+        print(
+            f"\n{summary['records']:,} records: {summary['human_share']:.1%} labeled by humans, "
+            f"{summary['model_share']:.1%} by the model"
+            + (f" ({accuracy:.2%} correct against the answer key)" if accuracy is not None else "")
+            + f", {summary['unlabeled']:,} unlabeled; {summary['rounds']} rounds in {summary['wall_seconds']:.0f} s"
+            f" ({summary['stop_reason']})."
+        )
+        print(f"final manifest: {summary['final_manifest']}")
+        print(f"summary: {arguments.workdir / 'summary.json'} · report: {arguments.workdir / 'report.html'}")
+        return 0
+
+    return run_command(command)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
