@@ -1,0 +1,143 @@
+"""Training hyperparameters: parsed from SageMaker's strings (or real JSON values) and validated."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+MAX_SEED = 2**32 - 1
+
+
+class HyperparameterError(ValueError):
+    """A hyperparameter is missing, malformed or out of range; the message names it."""
+
+
+@dataclass(frozen=True)
+class Hyperparameters:
+    epochs: int = 10
+    vocab_size: int = 5000
+    max_len: int = 100
+    embedding_dim: int = 50
+    dropout: float = 0.5
+    batch_size: int = 32
+    learning_rate: float = 0.002
+    early_stopping_patience: int = 2
+    label_attribute_name: str = "category"
+    num_classes: int | None = None
+    label_names: tuple[str, ...] | None = None
+    seed: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        values = {field.name: getattr(self, field.name) for field in fields(self)}
+        if self.label_names is not None:
+            values["label_names"] = list(self.label_names)
+        return values
+
+
+def _fail(name: str, value: Any, expected: str) -> HyperparameterError:
+    return HyperparameterError(f"hyperparameter '{name}' is {value!r}; expected {expected}")
+
+
+def _integer(minimum: int, maximum: int | None = None) -> Callable[[str, Any], int]:
+    expected = f"an integer >= {minimum}" if maximum is None else f"an integer from {minimum} to {maximum}"
+
+    def parse(name: str, value: Any) -> int:
+        if isinstance(value, bool):
+            raise _fail(name, value, expected)
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise _fail(name, value, expected) from None
+        if not number.is_integer() or number < minimum or (maximum is not None and number > maximum):
+            raise _fail(name, value, expected)
+        return int(number)
+
+    return parse
+
+
+def _real(minimum: float, maximum: float, *, include_minimum: bool) -> Callable[[str, Any], float]:
+    low = "[" if include_minimum else "("
+    expected = f"a number in {low}{minimum}, {maximum})"
+
+    def parse(name: str, value: Any) -> float:
+        if isinstance(value, bool):
+            raise _fail(name, value, expected)
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise _fail(name, value, expected) from None
+        above_minimum = number >= minimum if include_minimum else number > minimum
+        if not math.isfinite(number) or not above_minimum or number >= maximum:
+            raise _fail(name, value, expected)
+        return number
+
+    return parse
+
+
+def _name(name: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise _fail(name, value, "a non-empty string")
+    return value.strip()
+
+
+def _label_names(name: str, value: Any) -> tuple[str, ...]:
+    expected = 'a JSON list of at least two distinct non-empty names, e.g. \'["Business", "Sports"]\''
+    names = value
+    if isinstance(value, str):
+        try:
+            names = json.loads(value)
+        except json.JSONDecodeError:
+            raise _fail(name, value, expected) from None
+    if (
+        not isinstance(names, list)
+        or len(names) < 2
+        or not all(isinstance(item, str) and item.strip() for item in names)
+        or len(set(names)) != len(names)
+    ):
+        raise _fail(name, value, expected)
+    return tuple(names)
+
+
+_PARSERS: dict[str, Callable[[str, Any], Any]] = {
+    "epochs": _integer(1),
+    "vocab_size": _integer(3),
+    "max_len": _integer(1),
+    "embedding_dim": _integer(1),
+    "dropout": _real(0.0, 1.0, include_minimum=True),
+    "batch_size": _integer(1),
+    "learning_rate": _real(0.0, math.inf, include_minimum=False),
+    "early_stopping_patience": _integer(0),
+    "label_attribute_name": _name,
+    "num_classes": _integer(2),
+    "label_names": _label_names,
+    "seed": _integer(0, MAX_SEED),
+}
+
+
+def parse_hyperparameters(raw: Mapping[str, Any]) -> tuple[Hyperparameters, list[str]]:
+    """Validated hyperparameters and the names that were ignored because this model does not know them."""
+    values = {name: _PARSERS[name](name, value) for name, value in raw.items() if name in _PARSERS}
+    unknown = sorted(name for name in raw if name not in _PARSERS)
+    label_names = values.get("label_names")
+    if label_names is not None and values.setdefault("num_classes", len(label_names)) != len(label_names):
+        raise HyperparameterError(
+            f"hyperparameter 'num_classes' is {values['num_classes']} but 'label_names' lists {len(label_names)} names"
+        )
+    return Hyperparameters(**values), unknown
+
+
+def read_hyperparameters_file(path: Path) -> dict[str, Any]:
+    """The raw name -> value mapping; a missing file means all defaults."""
+    if not path.exists():
+        return {}
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise HyperparameterError(f"{path} is not valid JSON: {error}") from None
+    if not isinstance(raw, dict):
+        raise HyperparameterError(f"{path} must hold a JSON object of name -> value, got {type(raw).__name__}")
+    return raw
