@@ -1,0 +1,1 @@
+"""The CDK constructs and stacks of byoal: storage, model image, functions, state machines, pipeline."""

@@ -1,0 +1,272 @@
+"""The two state machines, deployed from the same ASL files the offline runner executes.
+
+Each file goes into the template as it is (``DefinitionString``; ``DefinitionBody.from_file`` would
+instead upload it as an S3 asset, out of sight of the template and ``cdk diff``), and CloudFormation
+fills its ``${Placeholder}``s from ``DefinitionSubstitutions`` at deploy time: function ARNs, the
+round machine's ARN, the SageMaker role, the image, the algorithm and the instance types.
+
+Each machine has its own role, and its permissions are derived from its definition: every Task
+state's resource maps to the IAM statements that integration needs (a definition using an
+integration this module does not know fails synthesis instead of deploying without permissions).
+
+Logging: level ALL to CloudWatch Logs and X-Ray tracing on both. ``ActiveLearningLoop`` logs
+*without* execution data: its Callback task passes ``$$.Task.Token`` in its parameters, and with
+execution data the ``TaskScheduled`` event would put the token in the log in clear text. The
+``ActiveLearning`` round machine handles no token and logs inputs and outputs too.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import ArnFormat, Aws, RemovalPolicy, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
+
+from stacks.compliance import WILDCARD, acknowledge, acknowledge_wildcards
+from stacks.model_image import ModelImage
+from statemachines import ACTIVE_LEARNING, ACTIVE_LEARNING_LOOP, placeholders
+
+_LOGGING_AND_TRACING = (
+    "Added by CDK for logging and tracing: CloudWatch Logs delivery (logs:*LogDelivery, logs:PutResourcePolicy, "
+    "logs:Describe*) and X-Ray (xray:PutTraceSegments, xray:PutTelemetryRecords, xray:GetSampling*) have no "
+    "resource-level permissions."
+)
+_PLACEHOLDER = re.compile(r"^\$\{([A-Za-z0-9]+)\}$")
+_INTEGRATION_PREFIX = "arn:aws:states:::"
+
+
+def task_states(definition: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Every Task state of a definition, including those inside Parallel branches and Map iterators."""
+    for state in definition["States"].values():
+        if state["Type"] == "Task":
+            yield state
+        for branch in state.get("Branches", []):
+            yield from task_states(branch)
+        for key in ("Iterator", "ItemProcessor"):
+            if key in state:
+                yield from task_states(state[key])
+
+
+class _Grants:
+    """Collects the statements of one state machine's role from its Task states, one statement per purpose."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        *,
+        substitutions: dict[str, str],
+        sagemaker_role: iam.IRole,
+        state_machine_names: dict[str, str],
+    ) -> None:
+        self.stack = Stack.of(scope)
+        self.substitutions = substitutions
+        self.sagemaker_role = sagemaker_role
+        self.state_machine_names = state_machine_names
+        self._statements: dict[str, tuple[set[str], dict[str, None], dict[str, Any] | None, str]] = {}
+        self._integrations: dict[str, Callable[[dict[str, Any]], None]] = {
+            "sagemaker:createTrainingJob.sync": lambda state: self._sagemaker_job("training-job", "Training"),
+            "sagemaker:createModel": lambda state: self._sagemaker_model(),
+            "sagemaker:createTransformJob.sync": lambda state: self._sagemaker_job("transform-job", "Transform"),
+            "sagemaker:createLabelingJob.sync": lambda state: self._sagemaker_job("labeling-job", "Labeling"),
+            "states:startExecution.sync:2": self._nested_execution,
+            "lambda:invoke.waitForTaskToken": lambda state: self._invoke(state["Parameters"]["FunctionName"]),
+        }
+
+    def add_definition(self, definition: dict[str, Any]) -> None:
+        for state in task_states(definition):
+            resource: str = state["Resource"]
+            if not resource.startswith(_INTEGRATION_PREFIX):
+                self._invoke(resource)
+                continue
+            integration = resource.removeprefix(_INTEGRATION_PREFIX)
+            if integration not in self._integrations:
+                raise ValueError(f"no IAM permissions known for the integration {resource!r}; add them to {__name__}")
+            self._integrations[integration](state)
+
+    @property
+    def statements(self) -> list[tuple[iam.PolicyStatement, str]]:
+        """Each statement with the reason its wildcard resources (if any) are needed."""
+        return [
+            (
+                iam.PolicyStatement(sid=sid, actions=sorted(actions), resources=list(resources), conditions=conditions),
+                reason,
+            )
+            for sid, (actions, resources, conditions, reason) in self._statements.items()
+        ]
+
+    def _add(
+        self,
+        sid: str,
+        actions: list[str],
+        resources: list[str],
+        *,
+        conditions: dict[str, Any] | None = None,
+        reason: str = "",
+    ) -> None:
+        known_actions, known_resources, _, _ = self._statements.setdefault(sid, (set(), {}, conditions, reason))
+        known_actions.update(actions)
+        known_resources.update(dict.fromkeys(resources))
+
+    def _placeholder(self, text: str) -> str:
+        match = _PLACEHOLDER.match(text)
+        if not match:
+            raise ValueError(f"expected a ${{Placeholder}}, got {text!r}")
+        return match.group(1)
+
+    def _arn(self, service: str, resource: str, name: str) -> str:
+        arn_format = ArnFormat.COLON_RESOURCE_NAME if service == "states" else ArnFormat.SLASH_RESOURCE_NAME
+        return self.stack.format_arn(service=service, resource=resource, resource_name=name, arn_format=arn_format)
+
+    def _events_rule(self, rule: str) -> None:
+        """The managed EventBridge rule through which Step Functions learns that a ``.sync`` job ended."""
+        self._add(
+            "ManagedEventRules",
+            ["events:DescribeRule", "events:PutRule", "events:PutTargets"],
+            [self._arn("events", "rule", rule)],
+        )
+
+    def _pass_sagemaker_role(self) -> None:
+        self._add(
+            "PassSageMakerRole",
+            ["iam:PassRole"],
+            [self.sagemaker_role.role_arn],
+            conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
+        )
+
+    def _sagemaker_job(self, resource: str, kind: str) -> None:
+        self._add(
+            f"{kind}Jobs",
+            [
+                f"sagemaker:Create{kind}Job",
+                f"sagemaker:Describe{kind}Job",
+                "sagemaker:ListTags",
+                f"sagemaker:Stop{kind}Job",
+            ],
+            [self._arn("sagemaker", resource, "*")],
+            reason=f"{kind} jobs are named at run time (<LabelingJobNamePrefix>-<run>-r<round>-<step>); the actions "
+            f"are limited to {resource}s in this account and Region.",
+        )
+        if kind != "Labeling":  # SageMaker emits no labeling-job state events: Step Functions polls DescribeLabelingJob
+            self._events_rule(f"StepFunctionsGetEventsForSageMaker{kind}JobsRule")
+        if kind != "Transform":  # a transform job runs as its model's role and passes none
+            self._pass_sagemaker_role()
+
+    def _sagemaker_model(self) -> None:
+        self._add(
+            "Models",
+            ["sagemaker:CreateModel"],
+            [self._arn("sagemaker", "model", "*")],
+            reason="Models are named at run time after their training job; the action is limited to models in this "
+            "account and Region.",
+        )
+        self._pass_sagemaker_role()
+
+    def _nested_execution(self, state: dict[str, Any]) -> None:
+        placeholder = self._placeholder(state["Parameters"]["StateMachineArn"])
+        name = self.state_machine_names[placeholder]
+        self._add("StartRounds", ["states:StartExecution"], [self.substitutions[placeholder]])
+        self._add(
+            "FollowRounds",
+            ["states:DescribeExecution", "states:StopExecution"],
+            [self._arn("states", "execution", f"{name}:*")],
+            reason=f"Round executions are named at run time (<run>-round-<n>); the actions are limited to executions "
+            f"of {name}.",
+        )
+        self._events_rule("StepFunctionsGetEventsForStepFunctionsExecutionRule")
+
+    def _invoke(self, function_arn: str) -> None:
+        self._add("InvokeSteps", ["lambda:InvokeFunction"], [self.substitutions[self._placeholder(function_arn)]])
+
+
+class WorkflowStateMachines(Construct):
+    """``loop`` (``ActiveLearningLoop-<stage>``) runs rounds of ``round`` (``ActiveLearning-<stage>``)."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        stage: str,
+        functions: Mapping[str, lambda_.IFunction],
+        sagemaker_role: iam.IRole,
+        image: ModelImage,
+        training_instance_type: str,
+        transform_instance_type: str,
+        log_retention: logs.RetentionDays,
+        removal_policy: RemovalPolicy,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self._sagemaker_role = sagemaker_role
+        self._log_retention = log_retention
+        self._removal_policy = removal_policy
+        self.substitutions: dict[str, str] = {
+            **{placeholder: function.function_arn for placeholder, function in functions.items()},
+            "SageMakerRoleArn": sagemaker_role.role_arn,
+            "TrainingImage": image.image_uri,
+            "InferenceImage": image.image_uri,
+            "ModelAlgorithm": image.algorithm,
+            "TrainingInstanceType": training_instance_type,
+            "TransformInstanceType": transform_instance_type,
+        }
+        self.state_machine_names = {"ActiveLearningStateMachineArn": f"ActiveLearning-{stage}"}
+        self.round = self._machine(
+            "ActiveLearning",
+            self.state_machine_names["ActiveLearningStateMachineArn"],
+            ACTIVE_LEARNING,
+            include_execution_data=True,
+        )
+        self.substitutions["ActiveLearningStateMachineArn"] = self.round.state_machine_arn
+        self.loop = self._machine(
+            "ActiveLearningLoop", f"ActiveLearningLoop-{stage}", ACTIVE_LEARNING_LOOP, include_execution_data=False
+        )
+
+    def _machine(self, construct_id: str, name: str, path: Path, *, include_execution_data: bool) -> sfn.StateMachine:
+        scope = Construct(self, construct_id)
+        substitutions = {placeholder: self.substitutions[placeholder] for placeholder in sorted(placeholders(path))}
+        grants = _Grants(
+            scope,
+            substitutions=substitutions,
+            sagemaker_role=self._sagemaker_role,
+            state_machine_names=self.state_machine_names,
+        )
+        grants.add_definition(json.loads(path.read_text(encoding="utf-8")))
+        statements = grants.statements
+        role = iam.Role(
+            scope,
+            "Role",
+            assumed_by=iam.ServicePrincipal(
+                "states.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}}
+            ),
+            description=f"byoal state machine {name}",
+            inline_policies={"Integrations": iam.PolicyDocument(statements=[statement for statement, _ in statements])},
+        )
+        log_group = logs.LogGroup(
+            scope,
+            "Logs",
+            log_group_name=f"/aws/vendedlogs/states/{name}",
+            retention=self._log_retention,
+            removal_policy=self._removal_policy,
+        )
+        machine = sfn.StateMachine(
+            scope,
+            "StateMachine",
+            state_machine_name=name,
+            definition_body=sfn.DefinitionBody.from_string(path.read_text(encoding="utf-8")),
+            definition_substitutions=substitutions,
+            role=role,
+            logs=sfn.LogOptions(
+                destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=include_execution_data
+            ),
+            tracing_enabled=True,
+        )
+        acknowledge_wildcards(role, statements)
+        acknowledge(role, {WILDCARD: _LOGGING_AND_TRACING})
+        return machine
