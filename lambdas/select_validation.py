@@ -1,8 +1,10 @@
 """Round step: hold out human-labeled records for calibration, stratified by class where possible.
 
-The validation set only grows: records chosen in earlier rounds stay in it, and new ones are
-drawn from the human labels not yet used, until it is ``ValidationShare`` of all human labels
-(at least ``MinValidationRecords`` while that is at most half of them).
+The first round draws ``ValidationShare`` of the human labels (at least ``MinValidationRecords``
+while that is at most half of them). Those labels, from the input and the seed batch, are a
+random sample of the data, which is what calibration needs. Later human labels were chosen by
+the query strategy, the hardest records first: they go to training, and join the validation set
+only to bring it up to ``MinValidationRecords``. Records once chosen stay in the set.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ from byoal.sampling import choose_positions, stratified_quotas
 from byoal.storage import storage_from_environment
 
 
-def validation_target(human_labeled: int, config: dict[str, Any]) -> int:
-    """ValidationShare of the human labels, raised to MinValidationRecords while that is at most half of them."""
-    return max(math.ceil(config["ValidationShare"] * human_labeled), min(config["MinValidationRecords"], human_labeled // 2))
+def validation_target(human_labeled: int, existing: int, config: dict[str, Any]) -> int:
+    minimum = min(config["MinValidationRecords"], human_labeled // 2)
+    if existing:
+        return max(existing, minimum)
+    return max(math.ceil(config["ValidationShare"] * human_labeled), minimum)
 
 
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
@@ -37,7 +41,7 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
             else:
                 available_by_class[record[attribute]] += 1
 
-    quotas = stratified_quotas(available_by_class, validation_target(human_labeled, config) - existing)
+    quotas = stratified_quotas(available_by_class, validation_target(human_labeled, existing, config) - existing)
     chosen = [
         choose_positions(available, quota, seed=f"validation-{config['Seed']}-{round_number}-{label}")
         for label, (available, quota) in enumerate(zip(available_by_class, quotas))

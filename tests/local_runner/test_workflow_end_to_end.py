@@ -1,0 +1,149 @@
+"""Both real state-machine definitions through the offline runner, with the real model container.
+
+A few hundred headlines and one training epoch keep it quick; the checks are the DESIGN §7
+invariants on what the run stored.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from byoal import manifest
+from lambdas import callback_resume
+from local_runner.asl import TaskFailure
+from local_runner.runner import LocalWorkflow, function_arn
+from scripts import prepare, run_local
+from tests.conftest import SAMPLE
+
+RECORDS = 500
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("inputs") / "prepared"
+    assert prepare.main(["--dataset", str(SAMPLE), "--output-dir", str(folder), "--sample", str(RECORDS), "--seed", "3", "--labeled-fraction", "0.4"]) == 0
+    return folder
+
+
+@pytest.fixture(scope="module")
+def finished_run(inputs, tmp_path_factory) -> Path:
+    workdir = tmp_path_factory.mktemp("run")
+    arguments = ["--inputs", str(inputs), "--workdir", str(workdir), "--epochs", "4", "--batch-size", "40",
+                 "--max-rounds", "2", "--target-accuracy", "0.8", "--name", "e2e", "--quiet"]
+    assert run_local.main(arguments) == 0
+    return workdir
+
+
+def records_of(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_the_final_manifest_holds_every_input_record_once_in_order_untouched(inputs, finished_run):
+    summary = json.loads((finished_run / "summary.json").read_text())
+    original = records_of(inputs / "input.manifest")
+    final = records_of(Path(summary["final_manifest"]))
+    assert len(final) == len(original) == RECORDS == summary["records"]
+    assert [record["byoal-id"] for record in final] == list(range(RECORDS))
+    for before, after in zip(original, final):
+        assert after["source"] == before["source"]
+        if "category" in before:
+            assert after["category"] == before["category"]
+            assert after["category-metadata"] == before["category-metadata"]
+        assert set(after) - set(before) <= {"byoal-id", "category", "category-metadata"}
+    assert summary["human_labeled"] + summary["auto_labeled"] + summary["unlabeled"] == RECORDS
+    assert summary["rounds"] == 2 and summary["auto_labeled"] > 0
+    assert 0 <= summary["model_label_accuracy"] <= 1 and summary["wall_seconds"] > 0
+    assert "<img" in (finished_run / "report.html").read_text()
+
+
+def test_auto_labels_come_only_from_models_that_never_saw_those_records(finished_run):
+    checked = 0
+    for round_folder in sorted(finished_run.glob("s3/byoal-local/inputs/output/*/rounds/00[1-9]")):
+        flagged = {r["byoal-id"]: r for r in records_of(round_folder / "working-validation.manifest")}
+        autolabels = records_of(round_folder / "autolabels.manifest")
+        for label in autolabels:
+            record = flagged[label["byoal-id"]]
+            assert "category" not in record, "an auto-label landed on a record the model trained or validated on"
+            assert "byoal-validation" not in record
+        training = {r["source"] for r in records_of(round_folder / "training/train/train.manifest")}
+        assert not training & {flagged[label["byoal-id"]]["source"] for label in autolabels}
+        checked += len(autolabels)
+    assert checked > 0
+
+
+def test_every_state_is_in_the_history_with_times(finished_run):
+    events = records_of(finished_run / "history.jsonl")
+    names = {event.get("state_name") for event in events if event["event"] == "State"}
+    assert {"ValidateInput", "RunActiveLearningRound", "TrainModel", "PredictRecords", "PerformActiveLearning",
+            "LabelWithSimulatedWorkforce", "MergeHumanLabels", "ExportFinalManifest"} <= names
+    finished = [event for event in events if event["event"] == "ExecutionFinished"]
+    assert [event["status"] for event in finished] == ["SUCCEEDED"] * 3
+
+
+def request_for(inputs: Path, **config) -> dict:
+    request = json.loads((inputs / "request.json").read_text())
+    request["ActiveLearningConfig"].update(config)
+    return request
+
+
+def workflow_with_inputs(inputs: Path, workdir: Path, **options) -> LocalWorkflow:
+    workflow = LocalWorkflow(workdir, log=lambda message: None, sleep=lambda seconds: None, **options)
+    for uri, path in prepare.input_files(json.loads((inputs / "request.json").read_text()), inputs).items():
+        workflow.storage.put_file(uri, path)
+    return workflow
+
+
+def test_a_failing_training_job_fails_the_execution_with_the_containers_reason(inputs, tmp_path):
+    workflow = workflow_with_inputs(inputs, tmp_path)
+    result = workflow.run(request_for(inputs, HyperParameters={"epochs": "-3"}, MaxRounds=1), name="bad-epochs")
+    assert result.status == "FAILED"
+    assert result.failed_state == "WorkflowFailed"
+    assert "epochs" in result.cause and "FailureReason" in result.cause
+    assert not list(tmp_path.glob("s3/**/final/output.manifest"))
+
+
+def test_a_transient_lambda_error_is_retried(inputs, tmp_path):
+    failures = []
+
+    def flaky(resource, parameters, context):
+        if resource == function_arn("count_records") and not failures:
+            failures.append(context.state_name)
+            raise TaskFailure("Lambda.TooManyRequestsException", "Rate exceeded")
+
+    workflow = workflow_with_inputs(inputs, tmp_path, on_task=flaky)
+    result = workflow.run(request_for(inputs, MaxRounds=0), name="flaky")
+    assert result.status == "SUCCEEDED" and failures == ["CountRecords"]
+    retried = [e for e in records_of(tmp_path / "history.jsonl") if e.get("state_name") == "CountRecords"]
+    assert any(event["retry_count"] == 1 for event in retried)
+
+
+def test_the_callback_workforce_waits_for_a_labeled_manifest(inputs, tmp_path):
+    workflow = workflow_with_inputs(inputs, tmp_path)
+    workflow.inbox.poll_seconds = 0.05
+    request = request_for(inputs, Workforce="Callback", MaxRounds=0, SeedShare=0.5)
+    answers = {i: r for i, r in enumerate(records_of(inputs / "answers.manifest"))}
+
+    def human_with_a_spreadsheet():
+        deadline = time.monotonic() + 120
+        while not (pending := list(tmp_path.glob("s3/**/callback.json"))):
+            if time.monotonic() > deadline:
+                return
+            time.sleep(0.05)
+        batch_uri = json.loads(pending[0].read_text())["input_manifest"]
+        batch = list(manifest.read_records(workflow.storage, batch_uri))
+        labeled = "s3://byoal-local/labels/mine.manifest"
+        manifest.write_records(workflow.storage, labeled, [{"byoal-id": r["byoal-id"], "category": answers[r["byoal-id"]]["category"]} for r in batch])
+        uri = "s3://" + str(pending[0].relative_to(tmp_path / "s3"))
+        callback_resume.handler({"pending": uri, "labeled_manifest": labeled})
+
+    helper = threading.Thread(target=human_with_a_spreadsheet)
+    helper.start()
+    result = workflow.run(request, name="callback")
+    helper.join()
+    assert result.status == "SUCCEEDED", result.cause
+    assert result.output["counts"]["human_labeled"] == 250
