@@ -3,7 +3,8 @@
 Reads the batch-transform output (one line per transform-input record, in order, each
 ``{"byoal-id", "SageMakerOutput"}``) and the working manifest (for the validation records' human
 labels). Writes the round's auto-labels (in working-manifest order, Ground Truth format), the
-selection for humans, and the round's statistics.
+selection for humans, and the round's statistics. Its result names the working manifest it read,
+which carries the round's validation flags, for the loop to merge the auto-labels into.
 """
 
 from __future__ import annotations
@@ -102,6 +103,7 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     round_stats.write_stats(storage, root, round_number, round_stats.ACTIVE_LEARNING, stats)
     return {
         "round": round_number,
+        "working": event["working"],
         "autolabels": {"manifest": autolabels_uri, "count": len(result["auto"]), "round": round_number},
         "selection": {"manifest": selection_uri, "count": len(result["selected"]), "round": round_number},
         "stats": stats,
