@@ -43,7 +43,6 @@ def generate(storage: LocalStorage, total: int) -> dict[str, str]:
     human_in, human_out = ROOT + "labeling-jobs/job/input.manifest", ROOT + "labeling-jobs/job/output.manifest"
     human = {"class-name": "Business", "confidence": 1.0, "human-annotated": "yes", "type": rec.LABEL_TYPE,
              "job-name": "labeling-job/seed", "creation-date": "2026-11-27T10:00:00.000000"}
-    model = {**human, "human-annotated": "no", "confidence": 0.97, "job-name": "labeling-job/auto"}
 
     def records():
         for i in range(total):
@@ -54,7 +53,8 @@ def generate(storage: LocalStorage, total: int) -> dict[str, str]:
 
     manifest.write_records(storage, working, records())
     manifest.write_records(storage, autolabels, (
-        {"byoal-id": i, "category": i % 4, "category-metadata": model} for i in range(total) if i % 10 in (1, 2, 3, 4, 5, 6)
+        {"byoal-id": i, "byoal-position": i, "category": i % 4, "confidence": round(0.95 + (i % 500) / 10_000, 4)}
+        for i in range(total) if i % 10 in (1, 2, 3, 4, 5, 6)
     ))
     batch = [i for i in range(total) if i % 10 == 7][:5000]
     manifest.write_records(storage, human_in, ({"source": f"{HEADLINES[i % 4]} #{i}", "byoal-id": i} for i in batch))
@@ -71,7 +71,9 @@ def run_step(step: str, uris: dict[str, str], results) -> None:
     if step == "count":
         count_records.handler(state)
     elif step == "merge model labels":
-        merge_labels.handler({**state, "kind": "model", "autolabels": {"manifest": uris["autolabels"], "round": 1}})
+        autolabels = {"manifest": uris["autolabels"], "round": 1, "job_name": "run-r001-auto",
+                      "creation_date": "2026-11-27T10:00:00.000000"}
+        merge_labels.handler({**state, "kind": "model", "autolabels": autolabels})
     elif step == "merge human labels":
         batch = {"job_name": "job", "round": 1, "count": 5000, "input_manifest": uris["human_in"]}
         merge_labels.handler({**state, "kind": "human", "human_batch": batch, "human_labels": {"output_manifest": uris["human_out"]}})

@@ -31,8 +31,8 @@ def parse_line(line: bytes, *, uri: str, number: int) -> dict[str, Any]:
     """One manifest line as a JSON object, or an InputError naming the file and line."""
     try:
         text = line.decode("utf-8")
-        record, end = _DECODER.raw_decode(text, len(text) - len(text.lstrip()))
-        if text[end:].strip():
+        record, end = _DECODER.raw_decode(text, 0 if text[:1] == "{" else len(text) - len(text.lstrip()))
+        if end != len(text) and text[end:].strip():
             raise json.JSONDecodeError("Extra data", text, end)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise InputError(f"{uri} line {number}: not valid JSON ({error})") from None
@@ -55,6 +55,14 @@ def read_numbered_records(storage: Storage, uri: str) -> Iterator[tuple[int, dic
                 yield number, parse_line(line, uri=uri, number=number)
 
 
+def read_lines(storage: Storage, uri: str) -> Iterator[bytes]:
+    """Each non-blank line as stored, with its newline, unparsed."""
+    with storage.open_read(uri) as stream:
+        for line in iter_lines(stream):
+            if line.strip():
+                yield line + b"\n"
+
+
 def read_lines_and_records(storage: Storage, uri: str) -> Iterator[tuple[bytes, dict[str, Any]]]:
     """(the line as stored, with its newline; the record) — so an unchanged record is written back as is."""
     with storage.open_read(uri) as stream:
@@ -74,18 +82,22 @@ def dumps(record: dict[str, Any]) -> bytes:
     return _ENCODER.encode(record).encode("utf-8") + b"\n"
 
 
-def append_fields(line: bytes, fields: dict[str, Any]) -> bytes:
-    """A JSON-object manifest line with new fields added, the rest of the line kept byte for byte.
+def encode_members(fields: dict[str, Any]) -> bytes:
+    """``fields`` as JSON object members without the braces (``"a":1,"b":2``), for :func:`append_members`."""
+    return _ENCODER.encode(fields).encode("utf-8")[1:-1]
 
-    Cheaper than decoding and re-encoding a whole record; the fields must not be in the record yet.
+
+def append_members(line: bytes, members: bytes) -> bytes:
+    """A JSON-object manifest line with new members added, the rest of the line kept byte for byte.
+
+    Cheaper than decoding and re-encoding a whole record; the members' keys must not be in the record yet.
     """
     body = line.rstrip()
     if not body.endswith(b"}"):
         raise ValueError("not a JSON object line")
-    added = _ENCODER.encode(fields).encode("utf-8")
     if body[:-1].strip() == b"{":
-        return added + b"\n"
-    return body[:-1] + b"," + added[1:] + b"\n"
+        return b"{" + members + b"}\n"
+    return body[:-1] + b"," + members + b"}\n"
 
 
 def write_records(storage: Storage, uri: str, records: Iterable[dict[str, Any]]) -> int:

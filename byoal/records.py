@@ -9,6 +9,8 @@ from byoal.errors import InputError
 
 ID_FIELD = "byoal-id"
 VALIDATION_FIELD = "byoal-validation"
+POSITION_FIELD = "byoal-position"
+"""In an auto-labels manifest: the record's line index in the working manifest the labels are for."""
 SOURCE_FIELD = "source"
 LABEL_TYPE = "groundtruth/text-classification"
 

@@ -6,15 +6,12 @@ manifest, and the final one, keep every input record exactly once and in place.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from byoal import records as rec
 from byoal.errors import InputError
-from byoal.manifest import append_fields, dumps
-
-LabelLookup = Callable[[int], "tuple[int, dict[str, Any]] | None"]
-
+from byoal.manifest import append_members, dumps, encode_members, parse_line
 
 def assign_ids(numbered_records: Iterable[tuple[int, dict[str, Any]]], *, uri: str) -> Iterator[dict[str, Any]]:
     """Give each record its position as id, unless it already carries one; ids must be unique."""
@@ -35,55 +32,78 @@ class MergeStats:
         self.kept_human = 0
 
 
-def merge_labels(
-    entries: Iterable[tuple[bytes, dict[str, Any]]], lookup: LabelLookup, *, label_attribute: str, stats: MergeStats
-) -> Iterator[bytes]:
-    """Apply labels by record id, yielding manifest lines; a record that gets no label keeps its line as is.
+def _labeled_line(
+    line: bytes,
+    record: dict[str, Any],
+    label: int,
+    metadata: dict[str, Any],
+    *,
+    label_attribute: str,
+    stats: MergeStats,
+    members: bytes | None = None,
+) -> bytes:
+    """The record's line with the label applied. A human label is never replaced; a validation record never gets a model label."""
+    if rec.is_human_labeled(record, label_attribute):
+        stats.kept_human += 1
+        return line
+    if metadata.get("human-annotated") != "yes" and rec.is_validation(record):
+        raise InputError(f"record {rec.record_id(record)} is a validation record and cannot take a model label")
+    stats.merged += 1
+    if rec.is_labeled(record, label_attribute):
+        return dumps(rec.with_label(record, label_attribute=label_attribute, label=label, metadata=metadata))
+    return append_members(
+        line, members or encode_members({label_attribute: label, rec.metadata_field(label_attribute): metadata})
+    )
 
-    A human label is never replaced; a validation record never gets a model label.
-    """
+
+def merge_labels_by_id(
+    entries: Iterable[tuple[bytes, dict[str, Any]]],
+    labels: Mapping[int, tuple[int, dict[str, Any]]],
+    *,
+    label_attribute: str,
+    stats: MergeStats,
+) -> Iterator[bytes]:
+    """Apply labels looked up by record id (a labeling job's output: small, in any order)."""
     for line, record in entries:
-        found = lookup(rec.record_id(record))
+        found = labels.get(rec.record_id(record))
         if found is None:
             yield line
-            continue
-        label, metadata = found
-        human = metadata.get("human-annotated") == "yes"
-        if rec.is_human_labeled(record, label_attribute):
-            stats.kept_human += 1
-            yield line
-        elif not human and rec.is_validation(record):
-            raise InputError(f"record {rec.record_id(record)} is a validation record and cannot take a model label")
         else:
-            stats.merged += 1
-            if rec.is_labeled(record, label_attribute):
-                yield dumps(rec.with_label(record, label_attribute=label_attribute, label=label, metadata=metadata))
-            else:
-                yield append_fields(line, {label_attribute: label, rec.metadata_field(label_attribute): metadata})
+            yield _labeled_line(line, record, *found, label_attribute=label_attribute, stats=stats)
 
 
-class OrderedLabels:
-    """Labels from a stream in working-manifest order, looked up while the working manifest streams by.
+def merge_labels_by_position(
+    lines: Iterable[bytes],
+    labels: Iterable[tuple[int, int, int, dict[str, Any], bytes]],
+    *,
+    uri: str,
+    label_attribute: str,
+    stats: MergeStats,
+) -> Iterator[bytes]:
+    """Apply (position, id, label, metadata, encoded members) labels, positions ascending, to their manifest.
 
-    Memory stays constant however many labels there are. A label whose record never comes is an error.
+    Lines that get no label pass through unread, so memory and time stay small however large the
+    manifest. The id at each labeled position must match, which catches labels made for another manifest.
     """
-
-    def __init__(self, labels: Iterable[tuple[int, int, dict[str, Any]]]) -> None:
-        self._labels = iter(labels)
-        self._next = next(self._labels, None)
-
-    def __call__(self, identity: int) -> tuple[int, dict[str, Any]] | None:
-        if self._next is None or self._next[0] != identity:
-            return None
-        _, label, metadata = self._next
-        self._next = next(self._labels, None)
-        return label, metadata
-
-    def check_exhausted(self) -> None:
-        if self._next is not None:
+    pending = iter(labels)
+    upcoming = next(pending, None)
+    for position, line in enumerate(lines):
+        if upcoming is None or upcoming[0] != position:
+            yield line
+            continue
+        _, identity, label, metadata, members = upcoming
+        record = parse_line(line, uri=uri, number=position + 1)
+        if record.get(rec.ID_FIELD) != identity:
             raise InputError(
-                f"label for record id {self._next[0]} does not match the working manifest (unknown id or out of order)"
+                f"{uri} record {position + 1} has id {record.get(rec.ID_FIELD)!r}, not {identity}: "
+                "the labels were made for another manifest"
             )
+        yield _labeled_line(line, record, label, metadata, label_attribute=label_attribute, stats=stats, members=members)
+        upcoming = next(pending, None)
+        if upcoming is not None and upcoming[0] <= position:
+            raise InputError(f"labels must come in manifest order; position {upcoming[0]} follows {position}")
+    if upcoming is not None:
+        raise InputError(f"a label for position {upcoming[0]} (id {upcoming[1]}) is beyond the end of {uri}")
 
 
 def export_lines(entries: Iterable[tuple[bytes, dict[str, Any]]]) -> Iterator[tuple[bytes, dict[str, Any]]]:

@@ -2,7 +2,8 @@
 
 Reads the batch-transform output (one line per transform-input record, in order, each
 ``{"byoal-id", "SageMakerOutput"}``) and the working manifest (for the validation records' human
-labels). Writes the round's auto-labels (in working-manifest order, Ground Truth format), the
+labels). Writes the round's auto-labels (in working-manifest order: id, position in that manifest,
+class and confidence; the merge step gives them Ground Truth metadata), the
 selection for humans, and the round's statistics. Its result names the working manifest it read,
 which carries the round's validation flags, for the loop to merge the auto-labels into.
 """
@@ -71,16 +72,21 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     storage = storage_from_environment()
     config, root, round_number = event["config"], event["run"]["root"], event["round"]
     attribute, labels = config["LabelAttributeName"], config["Labels"]
-    truth = {
-        rec.record_id(record): record[attribute]
-        for record in manifest.read_records(storage, event["working"]["manifest"])
-        if rec.is_validation(record)
-    }
+    truth: dict[int, int] = {}
+    positions: dict[int, int] = {}
+    for position, record in enumerate(manifest.read_records(storage, event["working"]["manifest"])):
+        if rec.is_validation(record):
+            truth[rec.record_id(record)] = record[attribute]
+        elif not rec.is_labeled(record, attribute):
+            positions[rec.record_id(record)] = position
     predictions = list(read_predictions(storage, event["transform"]["output_prefix"], len(labels)))
     if len(predictions) != event["transform"]["records"]:
         raise InputError(
             f"the batch transform returned {len(predictions)} predictions for {event['transform']['records']} records"
         )
+    unknown = [identity for identity, _ in predictions if identity not in truth and identity not in positions]
+    if unknown:
+        raise InputError(f"predictions for records that are neither unlabeled nor validation records: ids {unknown[:10]}")
     result = decide(predictions, truth, config, batch_size=event["batch_size"], seed=f"select-{config['Seed']}-{round_number}")
     job_name = layout.job_name(event["run"]["id"], round_number, "auto")
     created = rec.normalize_timestamp(event["started_at"])
@@ -89,11 +95,12 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     def autolabels():
         for index in result["auto"]:
             identity, prediction = pool[index]
-            metadata = rec.label_metadata(
-                class_name=labels[prediction.label], confidence=prediction.confidence, human=False,
-                job_name=job_name, creation_date=created,
-            )
-            yield {rec.ID_FIELD: identity, attribute: prediction.label, rec.metadata_field(attribute): metadata}
+            yield {
+                rec.ID_FIELD: identity,
+                rec.POSITION_FIELD: positions[identity],
+                attribute: prediction.label,
+                "confidence": round(prediction.confidence, 4),
+            }
 
     autolabels_uri = layout.round_file(root, round_number, "autolabels.manifest")
     selection_uri = layout.round_file(root, round_number, "selection.manifest")
@@ -104,7 +111,10 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     return {
         "round": round_number,
         "working": event["working"],
-        "autolabels": {"manifest": autolabels_uri, "count": len(result["auto"]), "round": round_number},
+        "autolabels": {
+            "manifest": autolabels_uri, "count": len(result["auto"]), "round": round_number,
+            "job_name": job_name, "creation_date": created,
+        },
         "selection": {"manifest": selection_uri, "count": len(result["selected"]), "round": round_number},
         "stats": stats,
     }

@@ -1,19 +1,21 @@
-"""Step: merge a labeled batch into the working manifest, by record id.
+"""Step: merge a labeled batch into the working manifest.
 
-``kind`` is ``human`` (a labeling job's output manifest, in any order, only ids of that batch) or
-``model`` (the round's auto-labels, written in working-manifest order). A human label is never
-replaced, and a validation record never takes a model label.
+``kind`` is ``human`` (a labeling job's output manifest: only ids of that batch, in any order,
+merged by id) or ``model`` (the round's auto-labels: each record's id, position in the working manifest the round
+read, class and confidence; merged by position, with Ground Truth metadata for the round). A human label is never replaced,
+and a validation record never takes a model label.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from byoal import layout, manifest, round_stats
 from byoal import records as rec
 from byoal.errors import InputError
 from byoal.storage import Storage, storage_from_environment
-from byoal.working import MergeStats, OrderedLabels, merge_labels
+from byoal.working import MergeStats, merge_labels_by_id, merge_labels_by_position
 
 
 def _label_of(record: dict[str, Any], *, config: dict[str, Any], where: str) -> tuple[int, dict[str, Any]]:
@@ -41,42 +43,48 @@ def human_labels(storage: Storage, *, config: dict[str, Any], batch: dict[str, A
     return labels
 
 
-def model_labels(storage: Storage, *, config: dict[str, Any], uri: str):
+def model_labels(storage: Storage, *, config: dict[str, Any], autolabels: dict[str, Any]) -> Iterator[tuple[int, int, int, dict[str, Any], bytes]]:
+    """(position, id, class, Ground Truth metadata, the two encoded) for each auto-label, in file order."""
+    attribute, labels, uri = config["LabelAttributeName"], config["Labels"], autolabels["manifest"]
+    # A round's labels differ only in class and confidence (4 decimals): encode each pair once.
+    encoded: dict[tuple[int, float], tuple[dict[str, Any], bytes]] = {}
     for line, record in manifest.read_numbered_records(storage, uri):
-        label, metadata = _label_of(record, config=config, where=f"{uri} line {line}")
-        yield rec.record_id(record), label, metadata
+        where = f"{uri} line {line}"
+        position, confidence = record.get(rec.POSITION_FIELD), record.get("confidence")
+        if not isinstance(position, int) or not isinstance(confidence, (int, float)):
+            raise InputError(f"{where}: an auto-label needs '{rec.POSITION_FIELD}' and 'confidence'")
+        label = rec.check_label(record.get(attribute), label_attribute=attribute, num_classes=len(labels), where=where)
+        if (label, confidence) not in encoded:
+            metadata = rec.label_metadata(
+                class_name=labels[label], confidence=confidence, human=False,
+                job_name=autolabels["job_name"], creation_date=autolabels["creation_date"],
+            )
+            encoded[label, confidence] = metadata, manifest.encode_members({attribute: label, rec.metadata_field(attribute): metadata})
+        yield (position, rec.record_id(record), label, *encoded[label, confidence])
 
 
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     storage = storage_from_environment()
     config, root = event["config"], event["run"]["root"]
+    attribute = config["LabelAttributeName"]
+    working = event["working"]["manifest"]
     stats = MergeStats()
     if event["kind"] == "human":
         batch = event["human_batch"]
         round_number = batch["round"]
         labels = human_labels(storage, config=config, batch=batch, output_manifest=event["human_labels"]["output_manifest"])
-        lookup, ordered = labels.get, None
+        lines = merge_labels_by_id(manifest.read_lines_and_records(storage, working), labels, label_attribute=attribute, stats=stats)
         target = layout.round_file(root, round_number, "working-human.manifest")
     elif event["kind"] == "model":
-        autolabels = event["autolabels"]
-        round_number = autolabels["round"]
-        ordered = OrderedLabels(model_labels(storage, config=config, uri=autolabels["manifest"]))
-        lookup = ordered
+        round_number = event["autolabels"]["round"]
+        labels = model_labels(storage, config=config, autolabels=event["autolabels"])
+        lines = merge_labels_by_position(
+            manifest.read_lines(storage, working), labels, uri=working, label_attribute=attribute, stats=stats
+        )
         target = layout.round_file(root, round_number, "working-model.manifest")
     else:
         raise InputError(f"merge kind must be 'human' or 'model', got {event['kind']!r}")
-
-    def merged():
-        yield from merge_labels(
-            manifest.read_lines_and_records(storage, event["working"]["manifest"]),
-            lookup,
-            label_attribute=config["LabelAttributeName"],
-            stats=stats,
-        )
-        if ordered is not None:
-            ordered.check_exhausted()
-
-    manifest.write_lines(storage, target, merged())
+    manifest.write_lines(storage, target, lines)
     if event["kind"] == "human":
         round_stats.write_stats(
             storage, root, round_number, round_stats.HUMAN_LABELS,

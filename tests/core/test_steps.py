@@ -125,17 +125,33 @@ def test_a_model_label_never_replaces_a_human_one_nor_lands_on_validation(storag
     request = put_inputs([{"source": "a", "category": 0}, {"source": "b"}, {"source": "c", "category": 2}])
     start = validate_input.handler({"request": request, "execution_name": "e"})
     state = {**start, "working": assign_ids.handler({"run": start["run"]})}
-    meta = {"class-name": "Entertainment", "human-annotated": "no", "confidence": 0.99}
     autolabels = f"s3://{BUCKET}/auto.manifest"
-    manifest.write_records(storage, autolabels, [{"byoal-id": 0, "category": 1, "category-metadata": meta}, {"byoal-id": 1, "category": 1, "category-metadata": meta}])
-    merged = merge_labels.handler({**state, "kind": "model", "autolabels": {"manifest": autolabels, "round": 1}})
+    manifest.write_records(storage, autolabels, [
+        {"byoal-id": 0, "byoal-position": 0, "category": 1, "confidence": 0.99},
+        {"byoal-id": 1, "byoal-position": 1, "category": 1, "confidence": 0.99},
+    ])
+    round_info = {"manifest": autolabels, "job_name": "news-r001-auto", "creation_date": "2026-11-27T10:00:00.000000"}
+    merged = merge_labels.handler({**state, "kind": "model", "autolabels": {**round_info, "round": 1}})
     result = list(manifest.read_records(storage, merged["manifest"]))
     assert result[0]["category"] == 0 and result[1]["category"] == 1 and merged["kept_human"] == 1
 
     flagged = [{**r, "byoal-validation": True} if r["byoal-id"] == 1 else r for r in manifest.read_records(storage, state["working"]["manifest"])]
     manifest.write_records(storage, state["working"]["manifest"], flagged)
     with pytest.raises(InputError, match="validation record"):
-        merge_labels.handler({**state, "kind": "model", "autolabels": {"manifest": autolabels, "round": 2}})
+        merge_labels.handler({**state, "kind": "model", "autolabels": {**round_info, "round": 2}})
+
+
+def test_model_labels_made_for_another_manifest_are_refused(storage, put_inputs):
+    request = put_inputs([{"source": "a"}, {"source": "b"}, {"source": "c"}])
+    start = validate_input.handler({"request": request, "execution_name": "e"})
+    state = {**start, "working": assign_ids.handler({"run": start["run"]})}
+    autolabels = f"s3://{BUCKET}/auto.manifest"
+    round_info = {"manifest": autolabels, "job_name": "news-r001-auto", "creation_date": "2026-11-27T10:00:00.000000", "round": 1}
+    for position, identity, message in [(1, 2, "record 2 has id 1, not 2"), (5, 5, "beyond the end")]:
+        manifest.write_records(storage, autolabels, [{"byoal-id": identity, "byoal-position": position, "category": 1, "confidence": 0.9}])
+        with pytest.raises(InputError, match=message):
+            merge_labels.handler({**state, "kind": "model", "autolabels": round_info})
+    assert not storage.list(start["run"]["root"] + "rounds/")
 
 
 def test_human_labels_for_records_not_sent_are_rejected(storage, put_inputs):

@@ -76,6 +76,15 @@ def test_auto_labels_come_only_from_models_that_never_saw_those_records(finished
     assert checked > 0
 
 
+def test_the_validation_set_stays_the_same_across_rounds(finished_run):
+    chosen = []
+    for round_folder in sorted(finished_run.glob("s3/byoal-local/inputs/output/*/rounds/00[1-9]")):
+        records = records_of(round_folder / "working-validation.manifest")
+        chosen.append({r["byoal-id"] for r in records if r.get("byoal-validation")})
+        assert all("category" in r for r in records if r.get("byoal-validation"))
+    assert len(chosen) == 2 and chosen[0] and chosen[0] <= chosen[1]
+
+
 def test_every_state_is_in_the_history_with_times(finished_run):
     events = records_of(finished_run / "history.jsonl")
     names = {event.get("state_name") for event in events if event["event"] == "State"}
