@@ -1,0 +1,34 @@
+# The two commands of the README: `make demo` (set up, then run the whole loop offline on the
+# bundled sample) and `make test` (set up, then run every test). Both create .venv on first use.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO := runs/demo
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+
+.PHONY: demo test synth benchmarks clean
+
+$(VENV)/.local-installed: requirements-local.txt container/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-local.txt
+	touch $@
+
+$(VENV)/.dev-installed: $(VENV)/.local-installed requirements-dev.txt requirements.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+demo: $(VENV)/.local-installed
+	rm -rf $(DEMO)
+	$(BIN)/python -m scripts.prepare --dataset data/sample/uci_news_sample.csv.gz --output-dir $(DEMO)/inputs
+	$(BIN)/python -m scripts.run_local --inputs $(DEMO)/inputs --workdir $(DEMO)/work
+
+test: $(VENV)/.dev-installed
+	$(BIN)/python -m pytest
+
+synth: $(VENV)/.dev-installed
+	$(BIN)/python app.py
+
+clean:
+	rm -rf $(VENV) runs cdk.out
