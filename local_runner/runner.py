@@ -134,8 +134,8 @@ class LocalWorkflow:
 
     def _lambda_wait_for_task_token(self, parameters: dict[str, Any], context: TaskContext) -> Any:
         module = next(m for m in FUNCTIONS.values() if function_arn(m) == parameters["FunctionName"])
-        self._lambda(module)(parameters["Payload"], context)
-        return self.inbox.wait(context.task_token, context)
+        result = self._lambda(module)(parameters["Payload"], context)
+        return self.inbox.wait(context.task_token, context, pending=result["pending"])
 
     def _machine(self, definition: dict[str, Any], name: str, history) -> StateMachine:
         return StateMachine(

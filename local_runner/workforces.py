@@ -70,9 +70,12 @@ class TaskTokenInbox:
     def path(self, token: str) -> Path:
         return self.directory / f"{token.replace('/', '_')}.json"
 
-    def wait(self, token: str, context: TaskContext) -> Any:
+    def wait(self, token: str, context: TaskContext, *, pending: str) -> Any:
         answer = self.path(token)
-        self.log("waiting for the labeled batch (task token kept in the pending batch's callback.json)")
+        self.log(
+            f"waiting for labels: python -m scripts.local_callback --workdir {self.directory.parent} "
+            f"--pending {pending} --labeled <your labeled manifest>"
+        )
         while not answer.exists():
             if context.deadline is not None and datetime.now(timezone.utc) >= context.deadline:
                 raise TaskFailure("States.Timeout", "no labeled batch arrived before the task's timeout")

@@ -14,10 +14,9 @@ from pathlib import Path
 import pytest
 
 from byoal import manifest
-from lambdas import callback_resume
 from local_runner.asl import TaskFailure
 from local_runner.runner import LocalWorkflow, function_arn
-from scripts import prepare, run_local
+from scripts import local_callback, prepare, run_local
 from tests.conftest import SAMPLE
 
 RECORDS = 500
@@ -145,10 +144,10 @@ def test_the_callback_workforce_waits_for_a_labeled_manifest(inputs, tmp_path):
             time.sleep(0.05)
         batch_uri = json.loads(pending[0].read_text())["input_manifest"]
         batch = list(manifest.read_records(workflow.storage, batch_uri))
-        labeled = "s3://byoal-local/labels/mine.manifest"
-        manifest.write_records(workflow.storage, labeled, [{"byoal-id": r["byoal-id"], "category": answers[r["byoal-id"]]["category"]} for r in batch])
+        labeled = tmp_path / "my-labels.jsonl"
+        labeled.write_text("".join(json.dumps({"byoal-id": r["byoal-id"], "category": answers[r["byoal-id"]]["category"]}) + "\n" for r in batch))
         uri = "s3://" + str(pending[0].relative_to(tmp_path / "s3"))
-        callback_resume.handler({"pending": uri, "labeled_manifest": labeled})
+        assert local_callback.main(["--workdir", str(tmp_path), "--pending", uri, "--labeled", str(labeled)]) == 0
 
     helper = threading.Thread(target=human_with_a_spreadsheet)
     helper.start()
