@@ -39,6 +39,23 @@ def round_timings(history_path: Path) -> dict[int, dict[str, float]]:
     return timings
 
 
+def failing_task(history_path: Path) -> dict[str, Any] | None:
+    """The history event of the task whose failure ended the run, followed into nested executions."""
+    events = [json.loads(line) for line in history_path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    failed = [e for e in events if e["event"] == "State" and e["state_type"] == "Task" and e["error"] is not None]
+    task = failed[-1] if failed else None
+    while task is not None:
+        try:
+            child = json.loads(task["cause"]).get("ExecutionArn")
+        except (TypeError, ValueError, AttributeError):
+            return task
+        inner = [event for event in failed if event["execution_arn"] == child]
+        if not inner:
+            return task
+        task = inner[-1]
+    return None
+
+
 def label_accuracy(storage: LocalStorage, final_uri: str, answer_key_uri: str, label_attribute: str) -> dict[str, Any]:
     """Accuracy of the final manifest's labels against the answer key, for model and human labels apart."""
     tallies = {"model": [0, 0], "human": [0, 0]}

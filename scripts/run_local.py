@@ -22,7 +22,7 @@ from byoal import round_stats
 from byoal.errors import InputError
 from byoal.request import STRATEGIES, validate_request
 from local_runner.asl import TaskContext
-from local_runner.report import format_table, label_accuracy, round_table, round_timings, write_report
+from local_runner.report import failing_task, format_table, label_accuracy, round_table, round_timings, write_report
 from local_runner.runner import LocalWorkflow
 from scripts.cli import run as run_command
 from scripts.prepare import input_files
@@ -173,7 +173,9 @@ def main(argv: list[str] | None = None) -> int:
         result = workflow.run(request, name=name, history=progress.on_event)
         wall = time.monotonic() - started
         if result.status != "SUCCEEDED":
-            print(f"execution {name} {result.status} in state {result.failed_state}: {result.error}", file=sys.stderr)
+            task = failing_task(workflow.history_path)
+            state = f"{task['state_name']} ({task['execution_arn'].rsplit(':', 1)[-1]})" if task else result.failed_state
+            print(f"execution {name} {result.status}: state {state} failed with {result.error}", file=sys.stderr)
             print(f"cause: {result.cause}", file=sys.stderr)
             print(f"history: {workflow.history_path}", file=sys.stderr)
             return 1

@@ -115,6 +115,14 @@ def test_a_failing_training_job_fails_the_execution_with_the_containers_reason(i
     assert not list(tmp_path.glob("s3/**/final/output.manifest"))
 
 
+def test_the_command_names_the_failing_state_and_the_containers_reason(inputs, tmp_path, capsys):
+    arguments = ["--inputs", str(inputs), "--workdir", str(tmp_path), "--epochs", "0", "--max-rounds", "1", "--quiet"]
+    assert run_local.main(arguments) == 1
+    error = capsys.readouterr().err
+    assert "state TrainModel" in error and "round-1" in error and "epochs" in error
+    assert not (tmp_path / "summary.json").exists()
+
+
 def test_a_transient_lambda_error_is_retried(inputs, tmp_path):
     failures = []
 
