@@ -175,8 +175,8 @@ def main(argv: list[str] | None = None) -> int:
         if result.status != "SUCCEEDED":
             task = failing_task(workflow.history_path)
             state = f"{task['state_name']} ({task['execution_arn'].rsplit(':', 1)[-1]})" if task else result.failed_state
-            print(f"execution {name} {result.status}: state {state} failed with {result.error}", file=sys.stderr)
-            print(f"cause: {result.cause}", file=sys.stderr)
+            print(f"execution {name} {result.status}: state {state} failed with {task['error'] if task else result.error}", file=sys.stderr)
+            print(f"cause: {task['cause'] if task else result.cause}", file=sys.stderr)
             print(f"history: {workflow.history_path}", file=sys.stderr)
             return 1
         summary = summarize(workflow, request, result.output, wall)
