@@ -117,6 +117,7 @@ def _plot(rows: list[dict[str, Any]]) -> str:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     rounds = [row["round"] for row in rows]
     figure, (shares, quality) = plt.subplots(1, 2, figsize=(11, 4))
@@ -128,6 +129,8 @@ def _plot(rows: list[dict[str, Any]]) -> str:
     quality.plot(rounds, [row["threshold"] for row in rows], marker="s", label="auto-label threshold (confidence)")
     quality.set(xlabel="round", ylim=(0, 1.02), title="Model quality and threshold")
     quality.legend(loc="lower right")
+    for axes in (shares, quality):
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=100)
