@@ -42,16 +42,21 @@ def _fail(name: str, value: Any, expected: str) -> HyperparameterError:
     return HyperparameterError(f"hyperparameter '{name}' is {value!r}; expected {expected}")
 
 
+def _number(name: str, value: Any, expected: str) -> float:
+    """A hyperparameter as a float (SageMaker passes strings), or the error naming it."""
+    if isinstance(value, bool):
+        raise _fail(name, value, expected)
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise _fail(name, value, expected) from None
+
+
 def _integer(minimum: int, maximum: int | None = None) -> Callable[[str, Any], int]:
     expected = f"an integer >= {minimum}" if maximum is None else f"an integer from {minimum} to {maximum}"
 
     def parse(name: str, value: Any) -> int:
-        if isinstance(value, bool):
-            raise _fail(name, value, expected)
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            raise _fail(name, value, expected) from None
+        number = _number(name, value, expected)
         if not number.is_integer() or number < minimum or (maximum is not None and number > maximum):
             raise _fail(name, value, expected)
         return int(number)
@@ -64,12 +69,7 @@ def _real(minimum: float, maximum: float, *, include_minimum: bool) -> Callable[
     expected = f"a number in {low}{minimum}, {maximum})"
 
     def parse(name: str, value: Any) -> float:
-        if isinstance(value, bool):
-            raise _fail(name, value, expected)
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            raise _fail(name, value, expected) from None
+        number = _number(name, value, expected)
         above_minimum = number >= minimum if include_minimum else number > minimum
         if not math.isfinite(number) or not above_minimum or number >= maximum:
             raise _fail(name, value, expected)

@@ -144,30 +144,9 @@ def test_start_uploads_rewrites_and_starts(aws, tmp_path, capsys):
     assert started["OutputConfig"]["S3OutputPath"] == f"s3://{bucket}/inputs/output/"
     assert started["HumanTaskConfig"]["UiConfig"]["UiTemplateS3Uri"] == f"s3://{bucket}/inputs/instructions.template"
     assert started["ActiveLearningConfig"]["AnswerKeyS3Uri"] == f"s3://{bucket}/inputs/answers.manifest"
-    assert {
-        key: value
-        for key, value in started.items()
-        if key
-        not in (
-            "RoleArn",
-            "InputConfig",
-            "OutputConfig",
-            "HumanTaskConfig",
-            "LabelCategoryConfigS3Uri",
-            "ActiveLearningConfig",
-        )
-    } == {
-        key: value
-        for key, value in request.items()
-        if key
-        not in (
-            "RoleArn",
-            "InputConfig",
-            "OutputConfig",
-            "HumanTaskConfig",
-            "LabelCategoryConfigS3Uri",
-            "ActiveLearningConfig",
-        )
+    rewritten = ("RoleArn", "InputConfig", "OutputConfig", "HumanTaskConfig", "LabelCategoryConfigS3Uri", "ActiveLearningConfig")
+    assert {key: value for key, value in started.items() if key not in rewritten} == {
+        key: value for key, value in request.items() if key not in rewritten
     }
     validate_request(started)
 
