@@ -1,0 +1,62 @@
+"""The two state-machine definitions: valid, fully wired, and every task guarded by Retry and Catch."""
+
+from __future__ import annotations
+
+import importlib
+import json
+
+import pytest
+
+from local_runner.asl import ResourceRegistry, StateMachine
+from local_runner.runner import SUBSTITUTIONS
+from statemachines import (
+    ACTIVE_LEARNING,
+    ACTIVE_LEARNING_LOOP,
+    FUNCTIONS,
+    OTHER_PLACEHOLDERS,
+    STANDALONE_FUNCTIONS,
+    load_definition,
+    placeholders,
+)
+
+DEFINITIONS = [ACTIVE_LEARNING_LOOP, ACTIVE_LEARNING]
+
+
+def tasks(definition):
+    return {name: state for name, state in definition["States"].items() if state["Type"] == "Task"}
+
+
+@pytest.mark.parametrize("path", DEFINITIONS, ids=lambda path: path.name)
+def test_every_task_retries_transient_errors_and_fails_with_its_cause(path):
+    definition = load_definition(path, SUBSTITUTIONS)
+    failed = definition["States"]["WorkflowFailed"]
+    assert failed == {**failed, "Type": "Fail", "ErrorPath": "$.error.Error", "CausePath": "$.error.Cause"}
+    for name, state in tasks(definition).items():
+        assert state["Retry"] and all("States.ALL" not in retry["ErrorEquals"] for retry in state["Retry"]), name
+        assert state["Catch"] == [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "WorkflowFailed"}], name
+
+
+@pytest.mark.parametrize("path", DEFINITIONS, ids=lambda path: path.name)
+def test_the_interpreter_accepts_the_definition(path):
+    StateMachine(load_definition(path, SUBSTITUTIONS), name=path.stem, resources=ResourceRegistry())
+
+
+def test_placeholders_are_exactly_the_functions_and_settings_cdk_and_the_runner_fill():
+    used = placeholders(ACTIVE_LEARNING_LOOP) | placeholders(ACTIVE_LEARNING)
+    assert used == set(FUNCTIONS) | set(OTHER_PLACEHOLDERS)
+    for module in {**FUNCTIONS, **STANDALONE_FUNCTIONS}.values():
+        assert callable(importlib.import_module(f"lambdas.{module}").handler)
+    with pytest.raises(KeyError, match="no value for placeholders"):
+        load_definition(ACTIVE_LEARNING, {})
+
+
+def test_human_labeling_is_a_choice_over_the_three_workforces():
+    loop = json.loads(ACTIVE_LEARNING_LOOP.read_text())
+    choices = {rule["StringEquals"]: rule["Next"] for rule in loop["States"]["ChooseWorkforce"]["Choices"]}
+    assert choices == {
+        "GroundTruth": "LabelWithGroundTruth",
+        "Callback": "LabelWithCallback",
+        "Simulated": "LabelWithSimulatedWorkforce",
+    }
+    assert loop["States"]["LabelWithGroundTruth"]["Resource"] == "arn:aws:states:::sagemaker:createLabelingJob.sync"
+    assert loop["States"]["LabelWithCallback"]["Resource"] == "arn:aws:states:::lambda:invoke.waitForTaskToken"
