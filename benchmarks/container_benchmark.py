@@ -33,8 +33,9 @@ SHARED = Path("/work/shared/data/uci_news_dev.csv.gz")
 CATEGORIES = ["b", "e", "m", "t"]
 LABEL_NAMES = ["Business", "Entertainment", "Health & Medicine", "Science and Technology"]
 
-sys.path.insert(0, str(CONTAINER))
+sys.path[:0] = [str(REPO), str(CONTAINER)]
 
+from benchmarks.active_learning.metrics import coverage_at_accuracy  # noqa: E402
 from byoal_model.predictor import Predictor  # noqa: E402
 
 
@@ -52,15 +53,6 @@ def write_channel(directory: Path, rows: list[tuple[str, int]]) -> None:
 
 def child_environment(opt_ml: Path, **extra: str) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(CONTAINER), "OPT_ML_DIR": str(opt_ml), "TF_CPP_MIN_LOG_LEVEL": "2", **extra}
-
-
-def coverage_at_accuracy(probabilities: np.ndarray, labels: np.ndarray, target: float) -> float:
-    """Largest share of records that, taken most confident first, are labeled with accuracy >= target."""
-    order = np.argsort(-probabilities.max(axis=1))
-    correct = (probabilities.argmax(axis=1) == labels)[order]
-    running = np.cumsum(correct) / np.arange(1, len(correct) + 1)
-    reached = np.nonzero(running >= target)[0]
-    return (reached[-1] + 1) / len(labels) if len(reached) else 0.0
 
 
 def expected_calibration_error(probabilities: np.ndarray, labels: np.ndarray, bins: int = 10) -> float:

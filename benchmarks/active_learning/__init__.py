@@ -1,0 +1,1 @@
+"""The active-learning benchmark: the whole workflow, offline, per configuration, against the baselines."""

@@ -1,0 +1,22 @@
+"""Model-quality figures on held-out records that need only NumPy."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def accuracy(probabilities: np.ndarray, labels: np.ndarray) -> float:
+    return float((probabilities.argmax(axis=1) == labels).mean())
+
+
+def coverage_at_accuracy(probabilities: np.ndarray, labels: np.ndarray, target: float) -> float:
+    """Largest share of records that, taken most confident first, are labeled with accuracy >= target.
+
+    An oracle figure (it picks the cut with the true labels): how well the model's confidence
+    ranks its own correctness, whatever the calibration that has to find the cut in practice.
+    """
+    order = np.argsort(-probabilities.max(axis=1), kind="stable")
+    correct = (probabilities.argmax(axis=1) == labels)[order]
+    running = np.cumsum(correct) / np.arange(1, len(correct) + 1)
+    reached = np.nonzero(running >= target)[0]
+    return float((reached[-1] + 1) / len(labels)) if len(reached) else 0.0

@@ -1,0 +1,74 @@
+"""Small fake runs for the benchmark's own logic: summaries, final manifests and answer keys."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+from pathlib import Path
+from typing import Any
+
+ATTRIBUTE = "category"
+
+
+def fake_summary(
+    *, records: int = 100, pre_labeled: int = 20, rounds: list[dict[str, Any]], unlabeled: int = 0
+) -> dict[str, Any]:
+    """A ``summary.json`` as scripts.run_local writes it; rounds give auto and human labels, validation accuracy."""
+    details, table = [], []
+    human, model = pre_labeled, 0
+    for number, entry in enumerate(rounds, start=1):
+        human += entry["human_labeled"]
+        model += entry["auto_labeled"]
+        details.append(
+            {
+                "round": number,
+                "auto_labeled": entry["auto_labeled"],
+                "human_labeled": entry["human_labeled"],
+                "sent_to_humans": entry["human_labeled"],
+                "validation_records": 4,
+                "validation_accuracy": entry["validation_accuracy"],
+                "model": {"artifacts": f"s3://bucket/run/rounds/{number:03d}/model.tar.gz", "name": f"r{number}"},
+                "timings": {"train_seconds": 10.0 + number, "infer_seconds": 1.0, "select_seconds": 0.5},
+            }
+        )
+        table.append({"round": number, "human_share": human / records, "model_share": model / records})
+    return {
+        "records": records,
+        "human_labeled": human,
+        "auto_labeled": model,
+        "unlabeled": unlabeled,
+        "input_human_labeled": pre_labeled,
+        "rounds": len(rounds),
+        "stop_reason": "the human-label budget is spent" if unlabeled else "every record is labeled",
+        "wall_seconds": 12.5 * len(rounds),
+        "model_label_accuracy": 0.96,
+        "final_manifest_accuracy": 0.98,
+        "round_details": details,
+        "rounds_table": table,
+    }
+
+
+def labeled(label: int, *, human: bool, job: str) -> dict[str, Any]:
+    return {
+        "source": "a headline",
+        ATTRIBUTE: label,
+        f"{ATTRIBUTE}-metadata": {"human-annotated": "yes" if human else "no", "job-name": f"labeling-job/{job}"},
+    }
+
+
+def answer(label: int) -> dict[str, Any]:
+    return {"source": "a headline", ATTRIBUTE: label}
+
+
+def dataset_rows() -> list[tuple[str, str, str]]:
+    """100 headlines of three classes (60/30/10), with punctuation for scripts.prepare to clean."""
+    counts = (("b", 60), ("e", 30), ("m", 10))
+    return [(f'Headline "{index}", about {code}!', code, "") for code, count in counts for index in range(count)]
+
+
+def write_dataset(path: Path, rows: list[tuple[str, str, str]]) -> Path:
+    with gzip.open(path, "wt", encoding="utf-8", newline="") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(["TITLE", "CATEGORY", "PUBLISHER"])
+        writer.writerows(rows)
+    return path
