@@ -23,6 +23,7 @@ from typing import Any
 from benchmarks.active_learning import configurations as configs
 from benchmarks.active_learning import learning_curve, results, writers
 from benchmarks.active_learning.runs import REPO, BenchmarkError, prepare_inputs, read_jsonl, run_configuration
+from byoal.errors import InputError
 
 SAMPLE = REPO / "data" / "sample" / "uci_news_sample.csv.gz"
 DEFAULT_OUT = REPO / "runs" / "benchmarks" / "active-learning"
@@ -180,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parse_arguments(argv)
     try:
         document = benchmark(arguments)
-    except BenchmarkError as error:
+    except (BenchmarkError, InputError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     write_outputs(document, arguments.out)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import os
 import sys
 import tarfile
 import tempfile
@@ -21,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.active_learning.metrics import accuracy, coverage_at_accuracy
+from benchmarks.active_learning.runs import BenchmarkError
 from byoal.storage import LocalStorage
 from local_runner.sagemaker import CONTAINER_CODE
 from scripts import datasets
@@ -42,7 +44,7 @@ def split_dataset(dataset: Path, workflow_csv: Path, *, size: int, text_column: 
         datasets.load_examples(dataset, text_column=text_column, label_column=label_column), clean=False
     )
     if not 0 < size < len(examples):
-        raise ValueError(
+        raise BenchmarkError(
             f"a held-out slice of {size} records needs a dataset of more than {size} (it has {len(examples)})"
         )
     classes = datasets.classes_for(examples, None, label_column=label_column)
@@ -69,8 +71,12 @@ def _load_predictor(archive: Path, directory: Path) -> Any:
     """The bundled container's Predictor over a model.tar.gz, imported as the offline runner imports it."""
     if str(CONTAINER_CODE) not in sys.path:
         sys.path.insert(0, str(CONTAINER_CODE))
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import tensorflow as tf
     from byoal_model.predictor import Predictor
 
+    # Each round's model is a new Predictor with its own traced function; TensorFlow warns about retracing.
+    tf.get_logger().setLevel("ERROR")
     with tarfile.open(archive) as packed:
         packed.extractall(directory, filter="data")
     return Predictor.load(directory)

@@ -87,3 +87,10 @@ def test_a_failed_run_is_reported(tmp_path, monkeypatch, capsys):
 
     assert cli.main(["--dataset", str(dataset), "--out", str(tmp_path / "out")]) == 1
     assert "error: default-seed0: scripts.run_local exited 1" in capsys.readouterr().err
+
+
+def test_a_dataset_it_cannot_read_is_reported(tmp_path, capsys):
+    assert (
+        cli.main(["--dataset", str(tmp_path / "missing.csv"), "--learning-curve", "--out", str(tmp_path / "out")]) == 1
+    )
+    assert "error:" in capsys.readouterr().err

@@ -5,6 +5,7 @@ from collections import Counter
 import pytest
 
 from benchmarks.active_learning.learning_curve import split_dataset
+from benchmarks.active_learning.runs import BenchmarkError
 from scripts import prepare
 from tests.benchmarks.conftest import dataset_rows, write_dataset
 
@@ -35,5 +36,5 @@ def test_the_workflow_part_is_a_dataset_scripts_prepare_reads(tmp_path):
 def test_a_held_out_slice_as_large_as_the_dataset_is_refused(tmp_path):
     dataset = write_dataset(tmp_path / "data.csv.gz", dataset_rows())
 
-    with pytest.raises(ValueError, match="more than 100"):
+    with pytest.raises(BenchmarkError, match="more than 100"):
         split_dataset(dataset, tmp_path / "workflow.csv.gz", size=100, text_column="TITLE", label_column="CATEGORY")

@@ -4,7 +4,9 @@ import json
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import requests
@@ -12,6 +14,16 @@ import requests
 from tests.container.support import CONTAINER, container_environment, free_port, wait_for_status
 
 JSONLINES = "application/jsonlines"
+WORKERS = 2
+
+
+def wait_for_log_lines(path: Path, text: str, count: int, *, timeout: float) -> None:
+    """Until ``text`` appears ``count`` times in the server's log."""
+    deadline = time.monotonic() + timeout
+    while path.read_text(errors="replace").count(text) < count:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{path} does not show {text!r} {count} times within {timeout} s")
+        time.sleep(0.1)
 
 
 @dataclass
@@ -33,7 +45,7 @@ def server(trained, tmp_path_factory):
     with open(log_path, "w") as log:
         process = subprocess.Popen(
             [sys.executable, str(CONTAINER / "serve")],
-            env=container_environment(opt_ml, SAGEMAKER_BIND_TO_PORT=str(port), MODEL_SERVER_WORKERS="2"),
+            env=container_environment(opt_ml, SAGEMAKER_BIND_TO_PORT=str(port), MODEL_SERVER_WORKERS=str(WORKERS)),
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -47,7 +59,9 @@ def server(trained, tmp_path_factory):
         # The model file first, metadata.json last: the order train itself publishes them in.
         shutil.copy(trained.model_dir / "model.keras", opt_ml / "model" / "model.keras")
         shutil.copy(trained.model_dir / "metadata.json", opt_ml / "model" / "metadata.json")
-        # Several 200s in a row, so that both workers have loaded the model.
+        # Each worker logs when it has loaded the model; a run of 200s from /ping alone can all come from
+        # one worker while the other is still loading on a busy machine.
+        wait_for_log_lines(log_path, "model loaded from", WORKERS, timeout=300)
         wait_for_status(f"{url}/ping", {200}, timeout=300, streak=10)
         yield Server(url=url, before_model=before_model)
     finally:
