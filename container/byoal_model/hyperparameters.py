@@ -19,7 +19,7 @@ class HyperparameterError(ValueError):
 @dataclass(frozen=True)
 class Hyperparameters:
     epochs: int = 10
-    vocab_size: int = 20000
+    vocab_size: int = 5000
     max_len: int = 100
     embedding_dim: int = 50
     dropout: float = 0.5

@@ -13,7 +13,7 @@ from byoal_model.hyperparameters import (
 def test_defaults():
     hyperparameters, unknown = parse_hyperparameters({})
     assert hyperparameters == Hyperparameters()
-    assert (hyperparameters.epochs, hyperparameters.vocab_size, hyperparameters.max_len) == (10, 20000, 100)
+    assert (hyperparameters.epochs, hyperparameters.vocab_size, hyperparameters.max_len) == (10, 5000, 100)
     assert (hyperparameters.embedding_dim, hyperparameters.batch_size, hyperparameters.seed) == (50, 32, 0)
     assert hyperparameters.label_attribute_name == "category"
     assert hyperparameters.num_classes is None and hyperparameters.label_names is None
