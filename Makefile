@@ -30,5 +30,10 @@ test: $(VENV)/.dev-installed
 synth: $(VENV)/.dev-installed
 	$(BIN)/python app.py
 
+benchmarks: $(VENV)/.dev-installed
+	$(BIN)/python -m benchmarks.manifest_steps_benchmark
+	$(BIN)/python -m benchmarks.container_benchmark
+	$(BIN)/python -m benchmarks.active_learning
+
 clean:
 	rm -rf $(VENV) runs cdk.out
