@@ -2,7 +2,8 @@
 
 Auto-labeling is calibrated. On the held-out, human-labeled validation records, isotonic
 regression maps a prediction's confidence to the chance that it is right; each block of that map
-is lowered to its one-sided 90 % Wilson lower bound, so a block seen on few records counts for less.
+is lowered to its one-sided 90 % Wilson lower bound (pooled with its neighbour where that
+bound would break monotonicity), so a block seen on few records counts for less.
 The model labels the most confident unlabeled records, as many as keep the *mean calibrated
 accuracy of exactly those records* at or above the target. Averaging over the records actually
 auto-labeled, not over all validation records above a threshold, matters in later rounds: the easy
@@ -45,8 +46,26 @@ def _wilson_lower_bound(correct: float, total: float, z: float = WILSON_Z) -> fl
     return max(0.0, (centre - spread) / denominator)
 
 
+def _pool_adjacent_violators(blocks: list[list[float]], score) -> list[list[float]]:
+    """Merge neighbouring [lowest confidence, correct, total] blocks until ``score`` does not decrease."""
+    pooled: list[list[float]] = []
+    for block in blocks:
+        pooled.append(list(block))
+        while len(pooled) > 1 and score(pooled[-2]) >= score(pooled[-1]):
+            _, hits, total = pooled.pop()
+            pooled[-1][1] += hits
+            pooled[-1][2] += total
+    return pooled
+
+
 def fit_calibration(confidences: Sequence[float], correct: Sequence[bool]) -> Calibration:
-    """Isotonic regression (pool adjacent violators) of correctness on confidence, made conservative."""
+    """Isotonic regression (pool adjacent violators) of correctness on confidence, made conservative.
+
+    The pooling runs twice: on the observed accuracy, then on the Wilson bounds, because a small
+    top block (3 of 3 right) has a lower bound than a large block just below it. Pooling them,
+    rather than lowering every block to the small one's bound, keeps the map monotone without
+    letting a handful of records veto all auto-labeling.
+    """
     if not confidences:
         raise ValueError("calibration needs at least one validation record")
     groups: dict[float, list[float]] = {}
@@ -54,17 +73,13 @@ def fit_calibration(confidences: Sequence[float], correct: Sequence[bool]) -> Ca
         group = groups.setdefault(confidence, [0.0, 0.0])
         group[0] += float(hit)
         group[1] += 1.0
-    blocks: list[list[float]] = []  # [lowest confidence, correct count, total], ascending
-    for confidence in sorted(groups):
-        blocks.append([confidence, *groups[confidence]])
-        while len(blocks) > 1 and blocks[-2][1] / blocks[-2][2] >= blocks[-1][1] / blocks[-1][2]:
-            _, hits, total = blocks.pop()
-            blocks[-1][1] += hits
-            blocks[-1][2] += total
-    bounds = [_wilson_lower_bound(hits, total) for _, hits, total in blocks]
-    for index in range(len(bounds) - 2, -1, -1):
-        bounds[index] = min(bounds[index], bounds[index + 1])
-    return Calibration(thresholds=tuple(block[0] for block in blocks), accuracies=tuple(bounds))
+    blocks = [[confidence, *groups[confidence]] for confidence in sorted(groups)]
+    blocks = _pool_adjacent_violators(blocks, lambda block: block[1] / block[2])
+    blocks = _pool_adjacent_violators(blocks, lambda block: _wilson_lower_bound(block[1], block[2]))
+    return Calibration(
+        thresholds=tuple(block[0] for block in blocks),
+        accuracies=tuple(_wilson_lower_bound(hits, total) for _, hits, total in blocks),
+    )
 
 
 @dataclass(frozen=True)

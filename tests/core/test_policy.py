@@ -124,6 +124,18 @@ def test_calibration_is_monotone_and_conservative_on_few_records():
     assert calibration.accuracy(0.999) < 0.9, "3 of 3 correct is not proof of 95 % accuracy"
 
 
+def test_a_few_top_records_do_not_veto_auto_labeling():
+    # 50 validation records, all right: a top block of 3 alone bounds at 0.65, the pooled 50 at 0.97.
+    confidences = [0.6 + 0.008 * index for index in range(50)]
+    correct = [True] * 50
+    correct[46] = False  # splits the perfect top three from the rest in plain isotonic regression
+    calibration = policy.fit_calibration(confidences, correct)
+    values = [calibration.accuracy(c) for c in sorted(confidences)]
+    assert values == sorted(values)
+    decision = policy.choose_auto_label_count(sorted(confidences, reverse=True), calibration, 0.9)
+    assert decision.count == 50 and decision.expected_accuracy >= 0.9
+
+
 def test_blazingtext_output_is_read_like_the_bundled_one():
     bundled = parse_prediction({"label": 2, "probabilities": [0.1, 0.1, 0.7, 0.1]}, num_classes=4, where="t")
     blazing = parse_prediction({"label": ["__label__2", "__label__0"], "prob": [0.7, 0.1]}, num_classes=4, where="t")

@@ -68,7 +68,7 @@ def dataset(headlines):
 
 def test_a_whole_run_keeps_every_record_once_and_never_overwrites_humans(storage, put_inputs, dataset):
     records, answers = dataset
-    request = put_inputs(records, answers, SeedShare=0.25, HumanBatchSize=40, MinValidationRecords=20, TargetAccuracy=0.8)
+    request = put_inputs(records, answers, SeedShare=0.25, HumanBatchSize=40, MinValidationRecords=20, TargetAccuracy=0.6)
     start = idempotent(storage, lambda e: validate_input.handler(e), {"request": request, "execution_name": "e1"})
     state = {**start, "working": idempotent(storage, assign_ids.handler, {"run": start["run"]})}
 
