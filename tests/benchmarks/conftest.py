@@ -8,6 +8,11 @@ from pathlib import Path
 from typing import Any
 
 ATTRIBUTE = "category"
+ROUNDS = [
+    {"auto_labeled": 30, "human_labeled": 10, "validation_accuracy": 0.8},
+    {"auto_labeled": 20, "human_labeled": 0, "validation_accuracy": 0.9},
+]
+"""Two rounds of a run, as `fake_summary` takes them."""
 
 
 def fake_summary(

@@ -10,13 +10,7 @@ from benchmarks.active_learning.results import (
     per_round,
     run_result,
 )
-from tests.benchmarks.conftest import ATTRIBUTE, answer, fake_summary, labeled
-
-ROUNDS = [
-    {"auto_labeled": 30, "human_labeled": 10, "validation_accuracy": 0.8},
-    {"auto_labeled": 20, "human_labeled": 0, "validation_accuracy": 0.9},
-]
-
+from tests.benchmarks.conftest import ATTRIBUTE, ROUNDS, answer, fake_summary, labeled
 
 def test_auto_labels_are_counted_by_the_round_in_their_job_name():
     final = [

@@ -11,13 +11,7 @@ from benchmarks.active_learning.writers import (
     plot_rounds,
     write_json,
 )
-from tests.benchmarks.conftest import fake_summary
-
-ROUNDS = [
-    {"auto_labeled": 30, "human_labeled": 10, "validation_accuracy": 0.8},
-    {"auto_labeled": 20, "human_labeled": 0, "validation_accuracy": 0.9},
-]
-
+from tests.benchmarks.conftest import ROUNDS, fake_summary
 
 def _results():
     default = [
