@@ -97,6 +97,8 @@ def test_a_whole_run_keeps_every_record_once_and_never_overwrites_humans(storage
         transform = idempotent(storage, prepare_transform_input.handler, {**event, "algorithm": "bundled"})
         fake_transform(storage, transform, None, model, vectorizer)
         result = idempotent(storage, active_learning.handler, {**event, "transform": transform, "batch_size": counts["batch_size"], "started_at": STARTED})
+        screened_before = active_learning.read_screened(storage, state["run"]["root"], round_number)
+        assert result["stats"]["calibration_records"] == result["stats"]["validation_records"] - len(screened_before)
         state["working"] = idempotent(storage, merge_labels.handler, {**event, "kind": "model", "autolabels": result["autolabels"]})
         if result["selection"]["count"]:
             label_by_humans(result["selection"])
