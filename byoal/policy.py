@@ -8,6 +8,8 @@ The model labels the most confident unlabeled records, as many as keep the *mean
 accuracy of exactly those records* at or above the target. Averaging over the records actually
 auto-labeled, not over all validation records above a threshold, matters in later rounds: the easy
 records are gone, and what is left sits nearer the threshold than the validation average.
+Which validation records a later round calibrates on is the round step's part
+(`lambdas/active_learning.py`: only those no earlier round would have auto-labeled).
 """
 
 from __future__ import annotations

@@ -93,6 +93,7 @@ def round_table(summary: dict[str, Any]) -> list[dict[str, Any]]:
             "human_share": round(human / total, 4),
             "model_share": round(model / total, 4),
             "validation_accuracy": entry.get("validation_accuracy"),
+            "calibrated_on": entry.get("calibration_records"),
             "threshold": entry.get("threshold"),
             "expected_accuracy": entry.get("expected_accuracy"),
             **{key: round(value, 1) for key, value in entry.get("timings", {}).items()},
@@ -102,7 +103,7 @@ def round_table(summary: dict[str, Any]) -> list[dict[str, Any]]:
 
 def format_table(rows: list[dict[str, Any]]) -> str:
     columns = ["round", "auto_labeled", "sent_to_humans", "human_share", "model_share", "validation_accuracy",
-               "threshold", "train_seconds", "infer_seconds", "select_seconds"]
+               "calibrated_on", "threshold", "train_seconds", "infer_seconds", "select_seconds"]
     def cell(value: Any) -> str:
         if value is None:
             return "-"

@@ -58,6 +58,8 @@ def test_the_final_manifest_holds_every_input_record_once_in_order_untouched(inp
     assert summary["rounds"] == 2 and summary["auto_labeled"] > 0
     assert 0 <= summary["model_label_accuracy"] <= 1 and summary["wall_seconds"] > 0
     assert "<img" in (finished_run / "report.html").read_text()
+    first, second = summary["rounds_table"][1:3]
+    assert first["calibrated_on"] > second["calibrated_on"], "round 2 calibrates without what round 1 would auto-label"
 
 
 def test_auto_labels_come_only_from_models_that_never_saw_those_records(finished_run):
