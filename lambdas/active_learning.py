@@ -7,12 +7,11 @@ class and confidence; the merge step gives them Ground Truth metadata), the
 selection for humans, and the round's statistics. Its result names the working manifest it read,
 which carries the round's validation flags, for the loop to merge the auto-labels into.
 
-Later rounds see a pool without the records earlier models were sure of and without those sent to
-humans, so it differs from a random validation record of the same confidence. Each round
-therefore also writes the ids of the validation records it would have taken out of the pool
-(`validation-screened.manifest`): those its rule would auto-label and, unless selection is random,
-those informative enough to be sent to humans. A round calibrates only on validation records no
-earlier round screened out: the ones that would still be in the pool.
+Later rounds see a pool without the records earlier models were sure of, so it is harder than a
+random validation record of the same confidence. Each round therefore also writes the ids of the
+validation records its rule would have auto-labeled (`validation-screened.manifest`), and a round
+calibrates only on validation records that no earlier round screened out: the ones that would
+still be in the pool.
 """
 
 from __future__ import annotations
@@ -51,10 +50,9 @@ def decide(
 ) -> dict[str, Any]:
     """The round's decisions from the predictions: auto-labeled pool indices, selected ids, statistics.
 
-    ``screened`` holds the validation ids an earlier round would have taken out of the pool; they
+    ``screened`` holds the validation ids an earlier round's rule would have auto-labeled; they
     are left out of this round's calibration. The result's ``screened`` lists the validation ids
-    this round would take out: those its rule would auto-label and, unless selection is random,
-    those at least as informative as the least informative record it sends to humans.
+    this round's rule would auto-label.
     """
     validation = [(identity, prediction, truth[identity]) for identity, prediction in predictions if identity in truth]
     pool = [(identity, prediction) for identity, prediction in predictions if identity not in truth]
@@ -90,18 +88,13 @@ def decide(
             rule=f"fewer than {config['MinValidationRecords']} validation records left to calibrate on",
         )
     remaining = [pool[index] for index in range(len(pool)) if index not in auto]
-    strategy = config["QueryStrategy"]
-    selected = policy.select_for_humans(remaining, strategy=strategy, size=batch_size, seed=seed)
-    if selected and strategy != "random":
-        chosen = set(selected)
-        cutoff = min(policy.informativeness(prediction, strategy) for identity, prediction in remaining if identity in chosen)
-        passes += [identity for identity, prediction, _ in validation if policy.informativeness(prediction, strategy) >= cutoff]
+    selected = policy.select_for_humans(remaining, strategy=config["QueryStrategy"], size=batch_size, seed=seed)
     stats.update(auto_labeled=len(auto), selected=len(selected))
-    return {"auto": sorted(auto), "pool": pool, "selected": selected, "screened": sorted(set(passes)), "stats": stats}
+    return {"auto": sorted(auto), "pool": pool, "selected": selected, "screened": passes, "stats": stats}
 
 
 def read_screened(storage, root: str, round_number: int) -> frozenset[int]:
-    """Validation ids that the rounds before ``round_number`` would have taken out of the pool."""
+    """Validation ids that the rounds before ``round_number`` would have auto-labeled."""
     screened: set[int] = set()
     for earlier in range(1, round_number):
         uri = layout.round_file(root, earlier, SCREENED_FILE)

@@ -81,22 +81,6 @@ def test_too_few_unscreened_validation_records_auto_label_nothing():
     predictions = [(identity, confident) for identity in range(200)]
     truth = {identity: 0 for identity in range(60)}
     result = decide(predictions, truth, CONFIG, batch_size=10, seed="s", screened=frozenset(range(20)))
-    assert result["auto"] == []
+    assert result["auto"] == [] and result["screened"] == []
     assert "fewer than 50 validation records left to calibrate on" in result["stats"]["rule"]
     assert decide(predictions, truth, CONFIG, batch_size=10, seed="s")["stats"]["auto_labeled"] == 140
-
-
-def test_validation_records_as_informative_as_the_human_batch_are_screened_unless_selection_is_random():
-    def prediction(top):
-        rest = (1 - top) / 3
-        return parse_prediction({"label": 0, "probabilities": [top, rest, rest, rest]}, num_classes=4, where="t")
-
-    tops = [0.3 + 0.006 * index for index in range(100)]
-    predictions = [(identity, prediction(top)) for identity, top in enumerate(tops)]
-    truth = {identity: 0 for identity in range(0, 100, 2)}
-    config = {**CONFIG, "TargetAccuracy": 0.999}
-    margin = decide(predictions, truth, config, batch_size=10, seed="s")
-    assert margin["auto"] == [] and margin["selected"] == list(range(1, 21, 2))
-    assert margin["screened"] == list(range(0, 20, 2)), "the validation records among the 20 least confident"
-    random_pick = decide(predictions, truth, {**config, "QueryStrategy": "random"}, batch_size=10, seed="s")
-    assert random_pick["screened"] == []
