@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 
 from byoal.storage import join_uri
 
@@ -66,3 +67,9 @@ def labeling_job_output(root: str, job_name: str) -> str:
 
 def job_name(run: str, round_number: int, step: str) -> str:
     return f"{run}-r{round_number:03d}-{step}"
+
+
+def job_round(name: str, step: str) -> int | None:
+    """The round number in a name that ``job_name`` made for ``step``; None for any other name."""
+    match = re.search(rf"-r(\d{{3,}})-{re.escape(step)}$", name)
+    return int(match.group(1)) if match else None

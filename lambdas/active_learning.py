@@ -68,7 +68,7 @@ def decide(
     if config.get("FixedMarginThreshold") is not None:
         minimum_margin = config["FixedMarginThreshold"]
         auto = {index for index in by_confidence if pool[index][1].margin > minimum_margin}
-        passes = [identity for identity, prediction, _ in validation if prediction.margin > minimum_margin]
+        screened_now = [identity for identity, prediction, _ in validation if prediction.margin > minimum_margin]
         stats.update(threshold=None, expected_accuracy=None, rule=f"margin > {minimum_margin}")
     elif len(calibration_set) >= config["MinValidationRecords"]:
         calibration = policy.fit_calibration(
@@ -79,10 +79,10 @@ def decide(
         )
         auto = set(by_confidence[: decision.count])
         threshold = decision.threshold
-        passes = [] if threshold is None else [identity for identity, p, _ in validation if p.confidence >= threshold]
+        screened_now = [] if threshold is None else [identity for identity, p, _ in validation if p.confidence >= threshold]
         stats.update(threshold=threshold, expected_accuracy=decision.expected_accuracy, rule="calibrated")
     else:
-        auto, passes = set(), []
+        auto, screened_now = set(), []
         stats.update(
             threshold=None, expected_accuracy=None,
             rule=f"fewer than {config['MinValidationRecords']} validation records left to calibrate on",
@@ -90,7 +90,7 @@ def decide(
     remaining = [pool[index] for index in range(len(pool)) if index not in auto]
     selected = policy.select_for_humans(remaining, strategy=config["QueryStrategy"], size=batch_size, seed=seed)
     stats.update(auto_labeled=len(auto), selected=len(selected))
-    return {"auto": sorted(auto), "pool": pool, "selected": selected, "screened": passes, "stats": stats}
+    return {"auto": sorted(auto), "pool": pool, "selected": selected, "screened": screened_now, "stats": stats}
 
 
 def read_screened(storage, root: str, round_number: int) -> frozenset[int]:

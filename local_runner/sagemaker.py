@@ -45,14 +45,19 @@ def select_fields(record: Any, expression: str, *, field: str) -> Any:
     raise TaskFailure(TASK_FAILED, f"{field} {expression!r} is not supported by the local transform")
 
 
-def _predictor_class():
-    """The bundled container's Predictor, imported from container/ as the image would have it on its path."""
+def load_packed_model(archive: Path, directory: Path) -> Any:
+    """The bundled container's Predictor over a model.tar.gz, unpacked into ``directory``.
+
+    The Predictor is imported from container/ as the image would have it on its path.
+    """
     if str(CONTAINER_CODE) not in sys.path:
         sys.path.insert(0, str(CONTAINER_CODE))
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from byoal_model.predictor import Predictor
 
-    return Predictor
+    with tarfile.open(archive) as packed:
+        packed.extractall(directory, filter="data")
+    return Predictor.load(directory)
 
 
 class LocalSageMaker:
@@ -140,13 +145,10 @@ class LocalSageMaker:
         if model_name not in self.models:
             raise TaskFailure(TASK_FAILED, f"Could not find model '{model_name}'")
         if model_name not in self._predictors:
-            Predictor = _predictor_class()
             model_dir = self.workdir / "models" / model_name
             model_dir.mkdir(parents=True, exist_ok=True)
-            with tarfile.open(self.storage.path(self.models[model_name])) as archive:
-                archive.extractall(model_dir, filter="data")
             # Only the newest model is kept loaded: each round predicts with its own model once.
-            self._predictors = {model_name: Predictor.load(model_dir)}
+            self._predictors = {model_name: load_packed_model(self.storage.path(self.models[model_name]), model_dir)}
         return self._predictors[model_name]
 
     def create_transform_job(self, parameters: dict[str, Any], context: TaskContext) -> dict[str, Any]:

@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import csv
 import gzip
-import os
-import sys
-import tarfile
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +21,7 @@ import numpy as np
 from benchmarks.active_learning.metrics import accuracy, coverage_at_accuracy
 from benchmarks.active_learning.runs import BenchmarkError
 from byoal.storage import LocalStorage
-from local_runner.sagemaker import CONTAINER_CODE
+from local_runner.sagemaker import load_packed_model
 from scripts import datasets
 
 HELD_OUT_SEED = 7
@@ -68,18 +65,12 @@ def split_dataset(dataset: Path, workflow_csv: Path, *, size: int, text_column: 
 
 
 def _load_predictor(archive: Path, directory: Path) -> Any:
-    """The bundled container's Predictor over a model.tar.gz, imported as the offline runner imports it."""
-    if str(CONTAINER_CODE) not in sys.path:
-        sys.path.insert(0, str(CONTAINER_CODE))
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    """A round's model as the offline runner loads it, without TensorFlow's retracing warnings."""
     import tensorflow as tf
-    from byoal_model.predictor import Predictor
 
     # Each round's model is a new Predictor with its own traced function; TensorFlow warns about retracing.
     tf.get_logger().setLevel("ERROR")
-    with tarfile.open(archive) as packed:
-        packed.extractall(directory, filter="data")
-    return Predictor.load(directory)
+    return load_packed_model(archive, directory)
 
 
 def curve_points(result: dict[str, Any], held_out: HeldOut, *, target: float) -> list[dict[str, Any]]:

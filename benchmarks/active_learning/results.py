@@ -12,14 +12,13 @@ A run's figures (all shares are of the whole dataset):
 
 from __future__ import annotations
 
-import re
 import statistics
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from benchmarks.active_learning.configurations import DEFAULT, MANUAL, RANDOM, REFERENCE, Configuration
+from byoal import layout
 
-_AUTO_JOB = re.compile(r"-r(\d{3,})-auto$")
 TIMING_KEYS = ("train_seconds", "infer_seconds", "select_seconds")
 AGGREGATED = (
     "human_labels",
@@ -47,10 +46,10 @@ def auto_labels_by_round(
         metadata = record.get(metadata_field)
         if not metadata or metadata.get("human-annotated") != "no":
             continue
-        match = _AUTO_JOB.search(metadata.get("job-name", ""))
-        if match is None:
+        round_number = layout.job_round(metadata.get("job-name", ""), "auto")
+        if round_number is None:
             raise ValueError(f"a model label without a round in its job name: {metadata.get('job-name')!r}")
-        tally = tallies.setdefault(int(match.group(1)), [0, 0])
+        tally = tallies.setdefault(round_number, [0, 0])
         tally[0] += 1
         tally[1] += record[label_attribute] == answer[label_attribute]
     return tallies
