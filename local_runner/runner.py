@@ -40,23 +40,26 @@ ACCOUNT = "000000000000"
 REGION = "local"
 LOOP_NAME = "ActiveLearningLoop"
 ROUND_NAME = "ActiveLearning"
-ROUND_ARN = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{ROUND_NAME}"
-SAGEMAKER = "arn:aws:states:::sagemaker:"
+PARTITION = "aws"
+ROUND_ARN = f"arn:{PARTITION}:states:{REGION}:{ACCOUNT}:stateMachine:{ROUND_NAME}"
+INTEGRATION = f"arn:{PARTITION}:states:::"
+SAGEMAKER = INTEGRATION + "sagemaker:"
 
 
 def function_arn(module: str) -> str:
-    return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:byoal-{module.replace('_', '-')}"
+    return f"arn:{PARTITION}:lambda:{REGION}:{ACCOUNT}:function:byoal-{module.replace('_', '-')}"
 
 
 SUBSTITUTIONS: dict[str, str] = {
     **{placeholder: function_arn(module) for placeholder, module in FUNCTIONS.items()},
     "ActiveLearningStateMachineArn": ROUND_ARN,
-    "SageMakerRoleArn": f"arn:aws:iam::{ACCOUNT}:role/byoal-local-sagemaker",
+    "SageMakerRoleArn": f"arn:{PARTITION}:iam::{ACCOUNT}:role/byoal-local-sagemaker",
     "TrainingImage": "byoal-local/bundled-model:latest",
     "InferenceImage": "byoal-local/bundled-model:latest",
     "ModelAlgorithm": "bundled",
     "TrainingInstanceType": "local",
     "TransformInstanceType": "local",
+    "Partition": PARTITION,
 }
 """The placeholder values the offline runner gives the definitions (CDK gives real ARNs)."""
 
@@ -106,12 +109,12 @@ class LocalWorkflow:
             function_arn(module): self._lambda(module) for module in FUNCTIONS.values()
         }
         handlers.update({
-            "arn:aws:states:::lambda:invoke.waitForTaskToken": self._lambda_wait_for_task_token,
+            INTEGRATION + "lambda:invoke.waitForTaskToken": self._lambda_wait_for_task_token,
             SAGEMAKER + "createTrainingJob.sync": self.sagemaker.create_training_job,
             SAGEMAKER + "createModel": self.sagemaker.create_model,
             SAGEMAKER + "createTransformJob.sync": self.sagemaker.create_transform_job,
             SAGEMAKER + "createLabelingJob.sync": self.ground_truth.create_labeling_job,
-            "arn:aws:states:::states:startExecution.sync:2": self._start_nested_execution,
+            INTEGRATION + "states:startExecution.sync:2": self._start_nested_execution,
         })
         self.resources = ResourceRegistry({resource: self._observed(resource, handler) for resource, handler in handlers.items()})
 

@@ -58,6 +58,16 @@ where ``sagemaker.image_uris.retrieve("blazingtext", region)`` looks it up. For 
 pass ``-c imageUri=<account>.dkr.ecr.<region>.amazonaws.com/blazingtext:1 -c algorithm=blazingtext``.
 """
 
+DOCKER_OUTPUTS = ("type=docker,oci-mediatypes=false",)
+"""``docker build --output``: a Docker image manifest (schema 2), never an OCI one.
+
+SageMaker's CreateModel refuses ``application/vnd.oci.image.manifest.v1+json`` ("Unsupported manifest
+media type", aws/amazon-sagemaker-feedback#180, moby/buildkit#5480); a current Docker with the
+containerd image store builds OCI by default. The ``docker`` exporter with ``oci-mediatypes=false``
+writes Docker media types (https://docs.docker.com/build/exporters/oci-docker/), and adds no
+provenance attestation index (those need OCI media types).
+"""
+
 _ECR_PULL_ACTIONS = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
 
 
@@ -118,6 +128,7 @@ class ModelImage(Construct):
                 "Bundled",
                 directory=str(CONTAINER_DIR),  # container/.dockerignore keeps caches out of the asset (and its hash)
                 platform=ecr_assets.Platform.LINUX_AMD64,  # SageMaker runs x86_64 instances (ml.m5 and the like)
+                outputs=list(DOCKER_OUTPUTS),
             )
             self.image_uri = asset.image_uri
             self.repository_arn = asset.repository.repository_arn

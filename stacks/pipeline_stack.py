@@ -36,13 +36,13 @@ _GENERATED_WILDCARDS: dict[str, str] = {
     r"Resource::{artifacts}/\*": (
         "Pipeline artifacts are objects named per pipeline execution, in the pipeline's own bucket."
     ),
-    r"Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/codebuild/.*": (
+    r"Resource::arn:{partition}:logs:{region}:{account}:log-group:/aws/codebuild/.*": (
         "CodeBuild writes each build's log stream, named at run time, into the project's log group."
     ),
-    r"Resource::arn:<AWS::Partition>:codebuild:<AWS::Region>:<AWS::AccountId>:report-group/.*": (
+    r"Resource::arn:{partition}:codebuild:{region}:{account}:report-group/.*": (
         "CodeBuild test reports go to report groups named after the project at run time."
     ),
-    r"Resource::arn:\*:iam::<AWS::AccountId>:role/\*": (
+    r"Resource::arn:\*:iam::{account}:role/\*": (
         "Self-mutation assumes the CDK bootstrap roles, which a condition on the aws-cdk:bootstrap-role tag "
         "limits to the deploy and asset-publishing roles."
     ),
@@ -51,7 +51,20 @@ _GENERATED_WILDCARDS: dict[str, str] = {
         "codebuild:BatchGetBuilds/StartBuild/StopBuild for asset publishing."
     ),
 }
-"""Finding (regex, after ``AwsSolutions-IAM5[...]``) -> why CDK Pipelines' generated roles need it."""
+"""Finding (regex, after ``AwsSolutions-IAM5[...]``) -> why CDK Pipelines' generated roles need it.
+
+``{artifacts}``, ``{partition}``, ``{region}`` and ``{account}`` stand for the values as cdk-nag
+renders them for this stack: ``<AWS::Region>`` in an environment-agnostic stack, ``eu-west-1`` once
+the account and Region are known (``cdk deploy`` with credentials, the pipeline's own synth step).
+"""
+
+
+CONNECTION_PREFIXES = ("codeconnections", "codestar-connections")
+
+
+def connection_arn_with_prefix(connection_arn: str, prefix: str) -> str:
+    """The same connection's ARN under the other service prefix (``codeconnections`` <-> ``codestar-connections``)."""
+    return re.sub(r"^(arn:[^:]+:)(codestar-connections|codeconnections):", rf"\g<1>{prefix}:", connection_arn)
 
 
 class WorkflowStage(Stage):
@@ -115,13 +128,53 @@ class PipelineStack(Stack):
         self.dev = WorkflowStage(self, "Dev", config=dev)
         self.pipeline.add_stage(self.dev)
         self.pipeline.build_pipeline()
+        self._use_connection_under_both_prefixes(config.pipeline.connection_arn)
         self._acknowledge_generated_wildcards(artifacts)
+
+    def _use_connection_under_both_prefixes(self, connection_arn: str) -> None:
+        """Let the source action use the connection under both service prefixes, each on its own ARN form.
+
+        CodeStar Connections was renamed CodeConnections in 2024: connections created since July 2024 have
+        ``codeconnections`` ARNs, older ones ``codestar-connections`` ARNs, and both prefixes' actions remain;
+        "when specifying a resource in the IAM policy, the service prefix needs to match that of the
+        resource" (https://docs.aws.amazon.com/dtconsole/latest/userguide/rename.html). CDK's source action
+        grants ``codestar-connections:UseConnection`` on the ARN as given (cfn-lint I3510 when that is a
+        ``codeconnections`` ARN), so its source role's policy is rewritten with one statement per prefix.
+        """
+        source_stage = self.pipeline.pipeline.node.find_child("Source")
+        (policy,) = [
+            construct
+            for construct in source_stage.node.find_all()
+            if isinstance(construct, iam.CfnPolicy) and "/CodePipelineActionRole/" in construct.node.path
+        ]
+        document = self.resolve(policy.policy_document)
+        statements = []
+        for statement in document["Statement"]:
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            kept = [action for action in actions if not action.endswith(":UseConnection")]
+            if kept:
+                statements.append({**statement, "Action": kept if len(kept) > 1 else kept[0]})
+        for prefix in CONNECTION_PREFIXES:
+            statements.append(
+                {
+                    "Action": f"{prefix}:UseConnection",
+                    "Effect": "Allow",
+                    "Resource": connection_arn_with_prefix(connection_arn, prefix),
+                }
+            )
+        policy.add_property_override("PolicyDocument", {**document, "Statement": statements})
 
     def _acknowledge_generated_wildcards(self, artifacts: s3.IBucket) -> None:
         """Acknowledge, policy by policy, the generated wildcards that match a known reason; others still fail."""
-        artifacts_arn = re.escape(render(self.resolve(artifacts.bucket_arn)))
+        values = {
+            "{artifacts}": artifacts.bucket_arn,
+            "{partition}": self.partition,
+            "{region}": self.region,
+            "{account}": self.account,
+        }
+        rendered = {key: re.escape(render(self.resolve(value))) for key, value in values.items()}
         patterns = {
-            re.compile(pattern.replace("{artifacts}", artifacts_arn)): reason
+            re.compile(re.sub(r"\{\w+\}", lambda match: rendered[match.group(0)], pattern)): reason
             for pattern, reason in _GENERATED_WILDCARDS.items()
         }
         for construct in self.pipeline.node.find_all():

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,8 @@ from constructs import Construct
 
 from stacks.compliance import WILDCARD, acknowledge, acknowledge_wildcards
 from stacks.model_image import ModelImage
-from statemachines import ACTIVE_LEARNING, ACTIVE_LEARNING_LOOP, placeholders
+from stacks.integration_permissions import INTEGRATIONS, LAMBDA_FUNCTION_RESOURCE, Permission, Target
+from statemachines import ACTIVE_LEARNING, ACTIVE_LEARNING_LOOP, INTEGRATION_PREFIX, placeholders
 
 _LOGGING_AND_TRACING = (
     "Added by CDK for logging and tracing: CloudWatch Logs delivery (logs:*LogDelivery, logs:PutResourcePolicy, "
@@ -40,7 +41,6 @@ _LOGGING_AND_TRACING = (
     "resource-level permissions."
 )
 _PLACEHOLDER = re.compile(r"^\$\{([A-Za-z0-9]+)\}$")
-_INTEGRATION_PREFIX = "arn:aws:states:::"
 
 
 def task_states(definition: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -55,8 +55,24 @@ def task_states(definition: dict[str, Any]) -> Iterator[dict[str, Any]]:
                 yield from task_states(state[key])
 
 
+_STATEMENTS: dict[Target, tuple[str, str]] = {
+    Target.TRAINING_JOBS: ("TrainingJobs", "Training jobs are named at run time"),
+    Target.TRANSFORM_JOBS: ("TransformJobs", "Transform jobs are named at run time"),
+    Target.LABELING_JOBS: ("LabelingJobs", "Labeling jobs are named at run time"),
+    Target.MODELS: ("Models", "Models are named at run time after their training job"),
+    Target.SAGEMAKER_ROLE: ("PassSageMakerRole", ""),
+    Target.ROUND_STATE_MACHINE: ("StartRounds", ""),
+    Target.ROUND_EXECUTIONS: ("FollowRounds", ""),
+    Target.FUNCTION: ("InvokeSteps", ""),
+    Target.TRAINING_EVENTS_RULE: ("ManagedEventRules", ""),
+    Target.TRANSFORM_EVENTS_RULE: ("ManagedEventRules", ""),
+    Target.EXECUTION_EVENTS_RULE: ("ManagedEventRules", ""),
+}
+"""Target -> (statement id, why its wildcard resource is needed); one statement per id."""
+
+
 class _Grants:
-    """Collects the statements of one state machine's role from its Task states, one statement per purpose."""
+    """Collects the statements of one state machine's role from its Task states (``INTEGRATIONS``)."""
 
     def __init__(
         self,
@@ -71,25 +87,20 @@ class _Grants:
         self.sagemaker_role = sagemaker_role
         self.state_machine_names = state_machine_names
         self._statements: dict[str, tuple[set[str], dict[str, None], dict[str, Any] | None, str]] = {}
-        self._integrations: dict[str, Callable[[dict[str, Any]], None]] = {
-            "sagemaker:createTrainingJob.sync": lambda state: self._sagemaker_job("training-job", "Training"),
-            "sagemaker:createModel": lambda state: self._sagemaker_model(),
-            "sagemaker:createTransformJob.sync": lambda state: self._sagemaker_job("transform-job", "Transform"),
-            "sagemaker:createLabelingJob.sync": lambda state: self._sagemaker_job("labeling-job", "Labeling"),
-            "states:startExecution.sync:2": self._nested_execution,
-            "lambda:invoke.waitForTaskToken": lambda state: self._invoke(state["Parameters"]["FunctionName"]),
-        }
 
     def add_definition(self, definition: dict[str, Any]) -> None:
         for state in task_states(definition):
             resource: str = state["Resource"]
-            if not resource.startswith(_INTEGRATION_PREFIX):
-                self._invoke(resource)
+            if not resource.startswith(INTEGRATION_PREFIX):
+                self._grant(LAMBDA_FUNCTION_RESOURCE, state, function=resource)
                 continue
-            integration = resource.removeprefix(_INTEGRATION_PREFIX)
-            if integration not in self._integrations:
-                raise ValueError(f"no IAM permissions known for the integration {resource!r}; add them to {__name__}")
-            self._integrations[integration](state)
+            integration = resource.removeprefix(INTEGRATION_PREFIX)
+            if integration not in INTEGRATIONS:
+                raise ValueError(
+                    f"no IAM permissions known for the integration {resource!r}; add them to "
+                    "stacks/integration_permissions.py"
+                )
+            self._grant(INTEGRATIONS[integration], state, function=state.get("Parameters", {}).get("FunctionName"))
 
     @property
     def statements(self) -> list[tuple[iam.PolicyStatement, str]]:
@@ -102,18 +113,48 @@ class _Grants:
             for sid, (actions, resources, conditions, reason) in self._statements.items()
         ]
 
-    def _add(
-        self,
-        sid: str,
-        actions: list[str],
-        resources: list[str],
-        *,
-        conditions: dict[str, Any] | None = None,
-        reason: str = "",
-    ) -> None:
-        known_actions, known_resources, _, _ = self._statements.setdefault(sid, (set(), {}, conditions, reason))
-        known_actions.update(actions)
-        known_resources.update(dict.fromkeys(resources))
+    def _grant(self, permissions: tuple[Permission, ...], state: dict[str, Any], *, function: str | None) -> None:
+        for permission in permissions:
+            sid, why = _STATEMENTS[permission.target]
+            resource, conditions, reason = self._resource(permission.target, state, function)
+            known_actions, known_resources, _, _ = self._statements.setdefault(
+                sid, (set(), {}, conditions, f"{why}; {reason}" if why else reason)
+            )
+            known_actions.update(permission.actions)
+            known_resources[resource] = None
+
+    def _resource(
+        self, target: Target, state: dict[str, Any], function: str | None
+    ) -> tuple[str, dict[str, Any] | None, str]:
+        """(resource ARN, conditions, why a wildcard in it is needed) for one target."""
+        if target in (Target.TRAINING_JOBS, Target.TRANSFORM_JOBS, Target.LABELING_JOBS, Target.MODELS):
+            return (
+                self._arn("sagemaker", target.value, "*"),
+                None,
+                f"the actions are limited to {target.value}s in this account and Region.",
+            )
+        if target is Target.SAGEMAKER_ROLE:
+            return (
+                self.sagemaker_role.role_arn,
+                {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
+                "",
+            )
+        if target is Target.FUNCTION:
+            if function is None:
+                raise ValueError(f"a Task state invoking a function names none: {state}")
+            return self.substitutions[self._placeholder(function)], None, ""
+        if target in (Target.ROUND_STATE_MACHINE, Target.ROUND_EXECUTIONS):
+            placeholder = self._placeholder(state["Parameters"]["StateMachineArn"])
+            if target is Target.ROUND_STATE_MACHINE:
+                return self.substitutions[placeholder], None, ""
+            name = self.state_machine_names[placeholder]
+            return (
+                self._arn("states", "execution", f"{name}:*"),
+                None,
+                f"Round executions are named at run time (<run>-round-<n>); the actions are limited to executions "
+                f"of {name}.",
+            )
+        return self._arn("events", "rule", target.value), None, ""
 
     def _placeholder(self, text: str) -> str:
         match = _PLACEHOLDER.match(text)
@@ -124,66 +165,6 @@ class _Grants:
     def _arn(self, service: str, resource: str, name: str) -> str:
         arn_format = ArnFormat.COLON_RESOURCE_NAME if service == "states" else ArnFormat.SLASH_RESOURCE_NAME
         return self.stack.format_arn(service=service, resource=resource, resource_name=name, arn_format=arn_format)
-
-    def _events_rule(self, rule: str) -> None:
-        """The managed EventBridge rule through which Step Functions learns that a ``.sync`` job ended."""
-        self._add(
-            "ManagedEventRules",
-            ["events:DescribeRule", "events:PutRule", "events:PutTargets"],
-            [self._arn("events", "rule", rule)],
-        )
-
-    def _pass_sagemaker_role(self) -> None:
-        self._add(
-            "PassSageMakerRole",
-            ["iam:PassRole"],
-            [self.sagemaker_role.role_arn],
-            conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
-        )
-
-    def _sagemaker_job(self, resource: str, kind: str) -> None:
-        self._add(
-            f"{kind}Jobs",
-            [
-                f"sagemaker:Create{kind}Job",
-                f"sagemaker:Describe{kind}Job",
-                "sagemaker:ListTags",
-                f"sagemaker:Stop{kind}Job",
-            ],
-            [self._arn("sagemaker", resource, "*")],
-            reason=f"{kind} jobs are named at run time (<LabelingJobNamePrefix>-<run>-r<round>-<step>); the actions "
-            f"are limited to {resource}s in this account and Region.",
-        )
-        if kind != "Labeling":  # SageMaker emits no labeling-job state events: Step Functions polls DescribeLabelingJob
-            self._events_rule(f"StepFunctionsGetEventsForSageMaker{kind}JobsRule")
-        if kind != "Transform":  # a transform job runs as its model's role and passes none
-            self._pass_sagemaker_role()
-
-    def _sagemaker_model(self) -> None:
-        self._add(
-            "Models",
-            ["sagemaker:CreateModel"],
-            [self._arn("sagemaker", "model", "*")],
-            reason="Models are named at run time after their training job; the action is limited to models in this "
-            "account and Region.",
-        )
-        self._pass_sagemaker_role()
-
-    def _nested_execution(self, state: dict[str, Any]) -> None:
-        placeholder = self._placeholder(state["Parameters"]["StateMachineArn"])
-        name = self.state_machine_names[placeholder]
-        self._add("StartRounds", ["states:StartExecution"], [self.substitutions[placeholder]])
-        self._add(
-            "FollowRounds",
-            ["states:DescribeExecution", "states:StopExecution"],
-            [self._arn("states", "execution", f"{name}:*")],
-            reason=f"Round executions are named at run time (<run>-round-<n>); the actions are limited to executions "
-            f"of {name}.",
-        )
-        self._events_rule("StepFunctionsGetEventsForStepFunctionsExecutionRule")
-
-    def _invoke(self, function_arn: str) -> None:
-        self._add("InvokeSteps", ["lambda:InvokeFunction"], [self.substitutions[self._placeholder(function_arn)]])
 
 
 class WorkflowStateMachines(Construct):
@@ -215,6 +196,7 @@ class WorkflowStateMachines(Construct):
             "ModelAlgorithm": image.algorithm,
             "TrainingInstanceType": training_instance_type,
             "TransformInstanceType": transform_instance_type,
+            "Partition": Stack.of(self).partition,
         }
         self.state_machine_names = {"ActiveLearningStateMachineArn": f"ActiveLearning-{stage}"}
         self.round = self._machine(

@@ -43,7 +43,12 @@ OTHER_PLACEHOLDERS = (
     "ModelAlgorithm",
     "TrainingInstanceType",
     "TransformInstanceType",
+    "Partition",
 )
+
+INTEGRATION_PREFIX = "arn:${Partition}:states:::"
+"""How a Task state names a service integration: CDK fills in the stack's partition (``aws``, ``aws-cn``,
+``aws-us-gov``), the offline runner ``aws``."""
 
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9]+)\}")
 

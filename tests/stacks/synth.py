@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +24,20 @@ PIPELINE_CONTEXT = {
     "pipelineRepository": "example-org/byoal",
     "pipelineBranch": "release",
 }
+VARIANTS: dict[str, dict[str, str]] = {
+    "dev": {},
+    "prod": {"stage": "prod"},
+    "own-image": {"imageUri": USER_IMAGE},
+    "blazingtext": {"algorithm": "blazingtext"},
+    "pipeline": PIPELINE_CONTEXT,
+}
+"""Every context variant the app has: each stage, each image source, with and without the pipeline."""
+ENVIRONMENTS: dict[str, dict[str, str]] = {
+    "agnostic": {},
+    "concrete": {"CDK_DEFAULT_ACCOUNT": "123456789012", "CDK_DEFAULT_REGION": "eu-west-1"},
+}
+"""The CLI's environment variables: none (a clone without credentials), or an account and Region
+(``cdk deploy`` with credentials, and the pipeline's own synth step)."""
 
 
 @dataclass
@@ -53,8 +70,32 @@ class Synthesized:
         return json.loads((self.outdir / "validation-report.json").read_text(encoding="utf-8"))
 
 
-def synthesize(outdir: Path, **context: str) -> Synthesized:
-    """Like ``app.py``, with ``cdk.json``'s context plus these values; any unacknowledged nag error fails here."""
+    def template_paths(self) -> list[Path]:
+        """Every template of the cloud assembly, the pipeline stages' nested assemblies included."""
+        return sorted(self.outdir.rglob("*.template.json"))
+
+
+@contextmanager
+def cli_environment(variables: dict[str, str]) -> Iterator[None]:
+    """Exactly these of the CLI's CDK_DEFAULT_* variables set, for the duration."""
+    names = ("CDK_DEFAULT_ACCOUNT", "CDK_DEFAULT_REGION")
+    saved = {name: os.environ.pop(name, None) for name in names}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            os.environ.pop(name, None)
+            if value is not None:
+                os.environ[name] = value
+
+
+def synthesize(outdir: Path, *, environment: str = "agnostic", **context: str) -> Synthesized:
+    """Like ``app.py``, with ``cdk.json``'s context plus these values, under one of :data:`ENVIRONMENTS`.
+
+    Any unacknowledged cdk-nag error fails here, as it fails ``python app.py``.
+    """
     app = App(outdir=str(outdir), context={**project_context(), **context})
-    stacks = add_stacks(app)
-    return Synthesized(stacks=stacks, assembly=app.synth(), outdir=outdir)
+    with cli_environment(ENVIRONMENTS[environment]):
+        stacks = add_stacks(app)
+        return Synthesized(stacks=stacks, assembly=app.synth(), outdir=outdir)
