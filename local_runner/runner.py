@@ -34,10 +34,12 @@ from statemachines import ACTIVE_LEARNING, ACTIVE_LEARNING_LOOP, FUNCTIONS, load
 
 from local_runner.asl import ExecutionResult, JsonLinesHistory, ResourceRegistry, StateMachine, TaskContext, TaskFailure
 from local_runner.sagemaker import LocalSageMaker
+from local_runner.service_requests import LAMBDA_INVOKE, OPERATIONS, RequestValidator
 from local_runner.workforces import LocalGroundTruth, TaskTokenInbox
 
 ACCOUNT = "000000000000"
-REGION = "local"
+REGION = "us-east-1"
+"""A real Region's name, so every ARN the runner makes fits the services' own patterns (see service_requests)."""
 LOOP_NAME = "ActiveLearningLoop"
 ROUND_NAME = "ActiveLearning"
 PARTITION = "aws"
@@ -100,6 +102,7 @@ class LocalWorkflow:
         self.sleep = sleep
         self.on_task = on_task
         self._history: Callable[[dict[str, Any]], None] | None = None
+        self.requests = RequestValidator()
         self.sagemaker = LocalSageMaker(self.storage, self.workdir, log=log)
         self.ground_truth = LocalGroundTruth(self.storage, answer_key_uri=answer_key_uri, error_rate=annotator_error_rate, seed=seed)
         self.inbox = TaskTokenInbox(self.workdir / "task-tokens", log=log)
@@ -119,9 +122,14 @@ class LocalWorkflow:
         self.resources = ResourceRegistry({resource: self._observed(resource, handler) for resource, handler in handlers.items()})
 
     def _observed(self, resource: str, handler: Callable[[Any, TaskContext], Any]) -> Callable[[Any, TaskContext], Any]:
+        """The handler, after its request passed botocore's model of the operation (see service_requests)."""
+        service, operation = OPERATIONS[resource.removeprefix(INTEGRATION)] if resource.startswith(INTEGRATION) else LAMBDA_INVOKE
+
         def run(parameters: Any, context: TaskContext) -> Any:
             if self.on_task is not None:
                 self.on_task(resource, parameters, context)
+            request = parameters if resource.startswith(INTEGRATION) else {"FunctionName": resource, "Payload": parameters}
+            self.requests.validate(service, operation, request, state_name=context.state_name)
             return handler(parameters, context)
 
         return run
@@ -171,4 +179,6 @@ class LocalWorkflow:
 
         self._history = record
         with environment({LOCAL_ROOT_ENV: str(self.storage.root), LOCAL_TOKEN_DIR_ENV: str(self.inbox.directory)}):
-            return self._machine(self.loop_definition, LOOP_NAME, record).start_execution(request, name=name)
+            result = self._machine(self.loop_definition, LOOP_NAME, record).start_execution(request, name=name)
+        self.log(f"service requests that passed botocore's validation: {self.requests.summary()}")
+        return result

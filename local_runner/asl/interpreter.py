@@ -23,11 +23,11 @@ from . import history
 from .choice import choose_next_state
 from .definition import validate_definition
 from .error_handling import RetryPolicy, find_catcher
-from .errors import RUNTIME, TIMEOUT, StatesError
+from .errors import DATA_LIMIT_EXCEEDED, MAX_PAYLOAD_BYTES, RUNTIME, TIMEOUT, StatesError, data_limit_exceeded
 from .history import HistorySink
 from .intrinsic_functions import evaluate_intrinsic
 from .intrinsic_parser import parse_intrinsic
-from .json_values import as_json_value, is_integer
+from .json_values import as_json_value, compact_json, is_integer
 from .paths import PathNotFound, apply_filter_path, insert_result, invalid_path_error, resolve
 from .payload import build_payload
 from .resources import TaskContext, TaskResources, error_from_exception
@@ -40,6 +40,15 @@ TIMED_OUT = "TIMED_OUT"
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def payload_bytes(value: Any) -> int:
+    """The size Step Functions' payload limit counts: the value as UTF-8 JSON text."""
+    return len(compact_json(value).encode("utf-8"))
+
+
+def fits(value: Any) -> bool:
+    return payload_bytes(value) <= MAX_PAYLOAD_BYTES
 
 
 @dataclass(frozen=True)
@@ -156,6 +165,11 @@ class _Execution:
         )
         output, error, cause, failed_state = None, None, None, None
         try:
+            if not fits(self.input):
+                raise StatesError(
+                    DATA_LIMIT_EXCEEDED,
+                    f"The execution input has {payload_bytes(self.input)} bytes; at most {MAX_PAYLOAD_BYTES} fit",
+                )
             output = self.run_states(self.machine.definition, self.input, parent=None)
             status = SUCCEEDED
         except StatesError as failure:
@@ -192,10 +206,15 @@ class _Execution:
             visit = _Visit(name, state, parent, entered, retry_count)
             try:
                 output, next_name = self.handlers[state["Type"]](visit, raw_input)
+                if not fits(output):
+                    raise data_limit_exceeded(name, terminal=True)
                 self.record(visit, raw_input, output)
                 return output, next_name
             except StatesError as failure:
                 failure.state_name = failure.state_name or name
+                if failure.terminal:
+                    self.record(visit, raw_input, None, failure)
+                    raise
                 delay = retry_policy.next_delay(failure.error)
                 if delay is None:
                     return self.handle_error(visit, raw_input, failure)
@@ -295,6 +314,12 @@ class _Execution:
         token = secrets.token_urlsafe(48) if resource.endswith(".waitForTaskToken") else None
         context = self.context_object(visit, task_token=token)
         parameters = self.payload(state, "Parameters", effective_input, context)
+        if not fits(parameters):
+            raise StatesError(
+                DATA_LIMIT_EXCEEDED,
+                f"The state/task '{visit.name}' has an input (after Parameters) of {payload_bytes(parameters)} bytes, "
+                f"more than the {MAX_PAYLOAD_BYTES} bytes service limit.",
+            )
         timeout = self.timeout_field(state, "TimeoutSeconds", effective_input)
         heartbeat = self.timeout_field(state, "HeartbeatSeconds", effective_input)
         started = self.machine.clock()
@@ -312,6 +337,8 @@ class _Execution:
             deadline=deadline,
         )
         result = self.invoke(resource, parameters, task_context)
+        if not fits(result):
+            raise data_limit_exceeded(resource, terminal=False)
         if deadline is not None and self.machine.clock() > deadline:
             raise StatesError(TIMEOUT, f"The task ran longer than its {timeout} seconds timeout")
         result = self.payload(state, "ResultSelector", result, context)

@@ -65,7 +65,8 @@ class TestMatching:
             (["States.HeartbeatTimeout"], "States.Timeout", False),
             (["States.ALL"], "States.Runtime", False),
             (["States.Runtime"], "States.Runtime", False),
-            (["States.ALL"], "States.DataLimitExceeded", False),
+            (["States.ALL"], "States.DataLimitExceeded", True),
+            (["States.DataLimitExceeded"], "States.DataLimitExceeded", True),
         ],
     )
     def test_error_equals(self, error_equals, error, matches):
