@@ -294,22 +294,22 @@ class _Execution:
             return data
         return build_payload(state[field], data, context, self.machine.rng)
 
-    def finish(self, state: dict[str, Any], raw_input: Any, result: Any) -> Any:
+    def finish(self, visit: _Visit, raw_input: Any, result: Any) -> Any:
         """ResultPath then OutputPath: the state output from its (effective) result."""
-        combined = insert_result(raw_input, state.get("ResultPath", "$"), result)
-        return apply_filter_path(combined, state.get("OutputPath", "$"))
+        combined = insert_result(raw_input, visit.state.get("ResultPath", "$"), result)
+        return apply_filter_path(combined, visit.state.get("OutputPath", "$"), self.context_object(visit))
 
     def run_pass(self, visit: _Visit, raw_input: Any) -> tuple[Any, str | None]:
-        effective_input = apply_filter_path(raw_input, visit.state.get("InputPath", "$"))
+        effective_input = apply_filter_path(raw_input, visit.state.get("InputPath", "$"), self.context_object(visit))
         if "Result" in visit.state:
             result = copy.deepcopy(visit.state["Result"])
         else:
             result = self.payload(visit.state, "Parameters", effective_input, self.context_object(visit))
-        return self.finish(visit.state, raw_input, result), visit.state.get("Next")
+        return self.finish(visit, raw_input, result), visit.state.get("Next")
 
     def run_task(self, visit: _Visit, raw_input: Any) -> tuple[Any, str | None]:
         state = visit.state
-        effective_input = apply_filter_path(raw_input, state.get("InputPath", "$"))
+        effective_input = apply_filter_path(raw_input, state.get("InputPath", "$"), self.context_object(visit))
         resource = state["Resource"]
         token = secrets.token_urlsafe(48) if resource.endswith(".waitForTaskToken") else None
         context = self.context_object(visit, task_token=token)
@@ -342,7 +342,7 @@ class _Execution:
         if deadline is not None and self.machine.clock() > deadline:
             raise StatesError(TIMEOUT, f"The task ran longer than its {timeout} seconds timeout")
         result = self.payload(state, "ResultSelector", result, context)
-        return self.finish(state, raw_input, result), state.get("Next")
+        return self.finish(visit, raw_input, result), state.get("Next")
 
     def invoke(self, resource: str, parameters: Any, task_context: TaskContext) -> Any:
         try:
@@ -374,13 +374,13 @@ class _Execution:
             raise invalid_path_error(path) from None
 
     def run_choice(self, visit: _Visit, raw_input: Any) -> tuple[Any, str | None]:
-        effective_input = apply_filter_path(raw_input, visit.state.get("InputPath", "$"))
+        effective_input = apply_filter_path(raw_input, visit.state.get("InputPath", "$"), self.context_object(visit))
         next_name = choose_next_state(visit.state, effective_input, self.context_object(visit))
-        return apply_filter_path(effective_input, visit.state.get("OutputPath", "$")), next_name
+        return apply_filter_path(effective_input, visit.state.get("OutputPath", "$"), self.context_object(visit)), next_name
 
     def run_wait(self, visit: _Visit, raw_input: Any) -> tuple[Any, str | None]:
         state = visit.state
-        effective_input = apply_filter_path(raw_input, state.get("InputPath", "$"))
+        effective_input = apply_filter_path(raw_input, state.get("InputPath", "$"), self.context_object(visit))
         if "Seconds" in state:
             seconds = state["Seconds"]
         elif "SecondsPath" in state:
@@ -394,11 +394,11 @@ class _Execution:
                 raise StatesError(RUNTIME, f"TimestampPath must select a timestamp, got {text!r}")
             seconds = max((until - self.machine.clock()).total_seconds(), 0.0)
         self.sleep_within_deadline(seconds, visit.name)
-        return apply_filter_path(effective_input, state.get("OutputPath", "$")), state.get("Next")
+        return apply_filter_path(effective_input, state.get("OutputPath", "$"), self.context_object(visit)), state.get("Next")
 
     def run_succeed(self, visit: _Visit, raw_input: Any) -> tuple[Any, str | None]:
-        effective_input = apply_filter_path(raw_input, visit.state.get("InputPath", "$"))
-        return apply_filter_path(effective_input, visit.state.get("OutputPath", "$")), None
+        effective_input = apply_filter_path(raw_input, visit.state.get("InputPath", "$"), self.context_object(visit))
+        return apply_filter_path(effective_input, visit.state.get("OutputPath", "$"), self.context_object(visit)), None
 
     def run_fail(self, visit: _Visit, raw_input: Any) -> tuple[Any, str | None]:
         context = self.context_object(visit)
@@ -423,7 +423,7 @@ class _Execution:
 
     def run_parallel(self, visit: _Visit, raw_input: Any) -> tuple[Any, str | None]:
         state = visit.state
-        effective_input = apply_filter_path(raw_input, state.get("InputPath", "$"))
+        effective_input = apply_filter_path(raw_input, state.get("InputPath", "$"), self.context_object(visit))
         context = self.context_object(visit)
         branch_input = self.payload(state, "Parameters", effective_input, context)
         results = [
@@ -431,11 +431,11 @@ class _Execution:
             for index, branch in enumerate(state["Branches"])
         ]
         result = self.payload(state, "ResultSelector", results, context)
-        return self.finish(state, raw_input, result), state.get("Next")
+        return self.finish(visit, raw_input, result), state.get("Next")
 
     def run_map(self, visit: _Visit, raw_input: Any) -> tuple[Any, str | None]:
         state = visit.state
-        effective_input = apply_filter_path(raw_input, state.get("InputPath", "$"))
+        effective_input = apply_filter_path(raw_input, state.get("InputPath", "$"), self.context_object(visit))
         items = self.path_value(state.get("ItemsPath", "$"), effective_input)
         if not isinstance(items, list):
             raise StatesError(RUNTIME, f"ItemsPath must select an array, got {json.dumps(items)}")
@@ -453,4 +453,4 @@ class _Execution:
                 item_input = build_payload(selector, effective_input, item_context, self.machine.rng)
             results.append(self.run_states(processor, item_input, parent=visit.child_scope(index)))
         result = self.payload(state, "ResultSelector", results, self.context_object(visit))
-        return self.finish(state, raw_input, result), state.get("Next")
+        return self.finish(visit, raw_input, result), state.get("Next")

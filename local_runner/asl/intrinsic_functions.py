@@ -150,12 +150,21 @@ def _find_all(text: str, needle: str) -> list[int]:
 
 
 def _natural_string(value: Any) -> str:
-    _require(not isinstance(value, (list, dict)), "values must not be arrays or objects")
-    return value if isinstance(value, str) else json.dumps(value)
+    """A value as States.Format writes it: strings as they are, objects and arrays as Java prints its maps
+    and lists (``{Arg1=1, Arg2=[]}``), as executions recorded on AWS show (LocalStack's test_format_2)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{key}={_natural_string(item)}" for key, item in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_natural_string(item) for item in value) + "]"
+    return json.dumps(value)
 
 
 def _string_to_json(text: Any) -> Any:
     _require(isinstance(text, str), "the argument must be a string")
+    if not text.strip():
+        return None  # AWS returns null for an empty or blank string (recorded: LocalStack's test_string_to_json)
     try:
         return json.loads(text, parse_constant=_reject_constant)
     except ValueError as exc:

@@ -66,15 +66,18 @@ def _single_step(node: JSONPath) -> Step | None:
 def select(path: str, data: Any) -> Any:
     """Apply a Path to `data`.
 
-    A definite path (one that names a single node) yields that node's value;
-    any other path yields the list of all matches, as Jayway JSONPath does.
-    Raises PathNotFound when nothing matches.
+    A definite path (one that names a single node) yields that node's value,
+    and raises PathNotFound when there is none; any other path (a wildcard, a
+    slice, a filter) yields the list of all matches, `[]` when nothing matches,
+    as Jayway JSONPath does and AWS returns.
     """
     expression = compile_path(path)
     matches = [match.value for match in expression.find(data)]
+    if _steps(expression) is None:
+        return matches
     if not matches:
         raise PathNotFound(path)
-    return matches[0] if _steps(expression) is not None else matches
+    return matches[0]
 
 
 def resolve(path: str, data: Any, context: Any) -> Any:
@@ -92,12 +95,12 @@ def normalized(path: str) -> str:
     return "$" + "".join(f"[{step}]" if isinstance(step, int) else f"['{step}']" for step in steps)
 
 
-def apply_filter_path(data: Any, path: str | None) -> Any:
-    """InputPath/OutputPath: select part of `data`; `null` yields `{}`."""
+def apply_filter_path(data: Any, path: str | None, context: Any = None) -> Any:
+    """InputPath/OutputPath: select part of `data` (or of the context object with `$$`); `null` yields `{}`."""
     if path is None:
         return {}
     try:
-        return select(path, data)
+        return resolve(path, data, context)
     except PathNotFound:
         raise invalid_path_error(path) from None
 

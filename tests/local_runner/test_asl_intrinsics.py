@@ -130,8 +130,11 @@ class TestFormat:
     def test_argument_count_must_match_the_placeholders(self):
         assert "placeholder" in intrinsic_failure("States.Format('{} {}', 1)")
 
-    def test_arrays_and_objects_are_not_allowed(self):
-        assert "arrays or objects" in intrinsic_failure("States.Format('{}', $.a)", {"a": [1]})
+    def test_objects_and_arrays_are_written_as_aws_writes_them(self):
+        # Recorded on AWS (LocalStack's test_format_2): an object argument renders as a Java map.
+        data = {"o": {"Arg1": 1, "Arg2": []}, "a": [1, "x", None, {"k": True}]}
+
+        assert evaluate("States.Format('fst={} snd={}.', $.o, $.a)", data) == "fst={Arg1=1, Arg2=[]} snd=[1, x, null, {k=true}]."
 
     def test_template_must_be_a_string(self):
         assert "template" in intrinsic_failure("States.Format(1)")
@@ -141,9 +144,14 @@ class TestJson:
     def test_string_to_json(self):
         assert evaluate("States.StringToJson($.s)", {"s": '{"number": 20}'}) == {"number": 20}
 
-    @pytest.mark.parametrize("text", ["{not json", "NaN", ""])
+    @pytest.mark.parametrize("text", ["{not json", "NaN"])
     def test_string_to_json_rejects_invalid_text(self, text):
         intrinsic_failure("States.StringToJson($.s)", {"s": text})
+
+    @pytest.mark.parametrize("text", ["", " ", "\n\t", "null"])
+    def test_string_to_json_of_a_blank_string_is_null(self, text):
+        # Recorded on AWS (LocalStack's test_string_to_json): "" and " " give null.
+        assert evaluate("States.StringToJson($.s)", {"s": text}) is None
 
     def test_json_to_string_is_compact(self):
         assert evaluate("States.JsonToString($.o)", {"o": {"name": "Foo", "list": [1, 2]}}) == (
