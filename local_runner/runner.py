@@ -59,8 +59,9 @@ SUBSTITUTIONS: dict[str, str] = {
     "TrainingImage": "byoal-local/bundled-model:latest",
     "InferenceImage": "byoal-local/bundled-model:latest",
     "ModelAlgorithm": "bundled",
-    "TrainingInstanceType": "local",
-    "TransformInstanceType": "local",
+    # The deployed defaults (stacks/config.py), so the requests are ones SageMaker accepts; offline they run here.
+    "TrainingInstanceType": "ml.m5.xlarge",
+    "TransformInstanceType": "ml.m5.large",
     "Partition": PARTITION,
 }
 """The placeholder values the offline runner gives the definitions (CDK gives real ARNs)."""

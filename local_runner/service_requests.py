@@ -43,6 +43,7 @@ OPERATIONS: dict[str, tuple[str, str]] = {
 }
 """Integration (after ``arn:<partition>:states:::``) -> (botocore service, operation)."""
 
+_SHOWN_VALUES = 8
 LAMBDA_INVOKE = ("lambda", "Invoke")
 """A Task whose Resource is a function ARN invokes it with the state's input as the payload."""
 
@@ -75,7 +76,7 @@ def sdk_request(service: str, operation: str, parameters: Any) -> dict[str, Any]
 def problems(params: Any, shape: Shape) -> list[str]:
     """Every way ``params`` does not fit ``shape``, each naming the parameter; empty when it fits."""
     report = ParamValidator().validate(params, shape)
-    found = [line.strip() for line in report.generate_report().splitlines()[1:]] if report.has_errors() else []
+    found = [line.strip() for line in report.generate_report().splitlines()] if report.has_errors() else []
     _limits(params, shape, "", found)
     return found
 
@@ -89,7 +90,8 @@ def _limits(value: Any, shape: Shape, name: str, found: list[str]) -> None:
         if maximum is not None and len(value) > maximum:
             found.append(f"Invalid length for parameter {where}, value: {len(value)}, valid max length: {maximum}")
         if shape.enum and value not in shape.enum:
-            found.append(f"Invalid value for parameter {where}: {value!r}, valid values: {', '.join(shape.enum)}")
+            shown = ", ".join(shape.enum[:_SHOWN_VALUES]) + (", ..." if len(shape.enum) > _SHOWN_VALUES else "")
+            found.append(f"Invalid value for parameter {where}: {value!r}, valid values ({len(shape.enum)}): {shown}")
         pattern = _pattern(metadata.get("pattern"))
         if pattern is not None and not pattern.fullmatch(value):
             found.append(f"Invalid value for parameter {where}: {value!r} does not match {pattern.pattern!r}")

@@ -162,9 +162,17 @@ def main(argv: list[str] | None = None) -> int:
 
     def command() -> int:
         request = build_request(arguments)
+        config = validate_request(request)
         files = input_files(request, arguments.inputs)
         progress = Progress(arguments.quiet)
-        workflow = LocalWorkflow(arguments.workdir, on_task=progress.on_task, log=progress.say)
+        workflow = LocalWorkflow(
+            arguments.workdir,
+            answer_key_uri=config["AnswerKeyS3Uri"],  # the offline Ground Truth stand-in labels from it
+            annotator_error_rate=config["AnnotatorErrorRate"],
+            seed=config["Seed"],
+            on_task=progress.on_task,
+            log=progress.say,
+        )
         for uri, path in files.items():
             workflow.storage.put_file(uri, path)
         name = arguments.name or "local-" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
