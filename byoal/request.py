@@ -20,6 +20,10 @@ MAX_PREFIX_LENGTH = 36
 _JOB_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
 _ATTRIBUTE_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
 RESERVED_ATTRIBUTES = ("source", "byoal-id", "byoal-validation")
+# The loop's state keeps one entry per round (counts.rounds) and Step Functions holds every state to 256 KiB.
+# Measured (tests/local_runner/test_ground_truth_offline.py): ~21 KB of state and ~1.5 KB per round with a
+# 1,024-character S3OutputPath (SageMaker's maximum), so about 160 rounds fit; 100 leaves room.
+MAX_ROUNDS = 100
 
 DEFAULTS: dict[str, Any] = {
     "QueryStrategy": "margin",
@@ -100,7 +104,7 @@ def validate_active_learning_config(raw: Any) -> dict[str, Any]:
     _number(config, "ValidationShare", low=0, high=0.9, low_open=True)
     _number(config, "MaxHumanShare", low=0, high=1, low_open=False)
     _number(config, "AnnotatorErrorRate", low=0, high=1, low_open=False)
-    _number(config, "MaxRounds", low=0, high=1000, low_open=False, integer=True)
+    _number(config, "MaxRounds", low=0, high=MAX_ROUNDS, low_open=False, integer=True)
     _number(config, "MinValidationRecords", low=1, high=float("inf"), low_open=False, integer=True)
     _number(config, "Seed", low=0, high=2**31 - 1, low_open=False, integer=True)
     _number(config, "CallbackTimeoutSeconds", low=60, high=365 * 24 * 3600, low_open=False, integer=True)
