@@ -26,6 +26,7 @@ demo: $(VENV)/.local-installed
 
 test: $(VENV)/.dev-installed
 	$(BIN)/python -m pytest
+	$(BIN)/python app.py && $(BIN)/python -m tests.stacks.cfn_lint cdk.out  # every variant is linted by pytest too
 
 synth: $(VENV)/.dev-installed
 	$(BIN)/python app.py
