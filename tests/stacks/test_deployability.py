@@ -71,9 +71,9 @@ def test_the_concrete_environment_is_the_one_synthesized(assemblies) -> None:
 # --- IAM: exactly what each integration needs ------------------------------------------------------
 
 
-def expected_actions(path) -> set[str]:
-    """The actions the table assigns to the Task states of one definition file."""
-    actions: set[str] = set()
+def expected_grants(path) -> set[tuple[str, Target]]:
+    """(action, target) for every permission the table assigns to the Task states of one definition file."""
+    grants: set[tuple[str, Target]] = set()
     for state in task_states(json.loads(path.read_text(encoding="utf-8"))):
         resource = state["Resource"]
         permissions = (
@@ -81,8 +81,26 @@ def expected_actions(path) -> set[str]:
             if resource.startswith(INTEGRATION_PREFIX)
             else LAMBDA_FUNCTION_RESOURCE
         )
-        actions |= {action for permission in permissions for action in permission.actions}
-    return actions
+        grants |= {(action, permission.target) for permission in permissions for action in permission.actions}
+    return grants
+
+
+def target_of(resource: str, template: dict[str, Any]) -> Target | None:
+    """Which table target a rendered resource is (None for "*", the logging and tracing actions)."""
+    if resource == "*":
+        return None
+    for target in Target:
+        if resource.endswith(f":{target.value}/*") or resource.endswith(f":rule/{target.value}"):
+            return target
+    if resource.endswith(":execution:ActiveLearning-dev:*"):
+        return Target.ROUND_EXECUTIONS
+    logical_id = resource.strip("<>").removesuffix(".Arn")
+    kind = template["Resources"][logical_id]["Type"]
+    return {
+        "AWS::IAM::Role": Target.SAGEMAKER_ROLE,
+        "AWS::StepFunctions::StateMachine": Target.ROUND_STATE_MACHINE,
+        "AWS::Lambda::Function": Target.FUNCTION,
+    }[kind]
 
 
 @pytest.mark.parametrize("variant", ["dev", "pipeline"])
@@ -92,8 +110,13 @@ def test_machine_roles_hold_exactly_what_their_integrations_need(assemblies, var
         for name, path in (("ActiveLearningLoop-dev", ACTIVE_LEARNING_LOOP), ("ActiveLearning-dev", ACTIVE_LEARNING)):
             machine_id, _ = state_machine(template, name)
             statements = role_statements(template)[role_of(template, machine_id)]
-            granted = {action for statement in statements for action in as_list(statement["Action"])}
-            assert granted == expected_actions(path) | LOGGING_AND_TRACING, name
+            granted = {
+                (action, target_of(render(resource), template))
+                for statement in statements
+                for action in as_list(statement["Action"])
+                for resource in as_list(statement["Resource"])
+            }
+            assert granted == expected_grants(path) | {(action, None) for action in LOGGING_AND_TRACING}, name
 
 
 def test_every_sync_sagemaker_job_may_be_tagged(dev: Synthesized) -> None:
