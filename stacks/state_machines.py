@@ -6,8 +6,9 @@ fills its ``${Placeholder}``s from ``DefinitionSubstitutions`` at deploy time: f
 round machine's ARN, the SageMaker role, the image, the algorithm and the instance types.
 
 Each machine has its own role, and its permissions are derived from its definition: every Task
-state's resource maps to the IAM statements that integration needs (a definition using an
-integration this module does not know fails synthesis instead of deploying without permissions).
+state's resource maps to the IAM statements that integration needs, as the table in
+``stacks/integration_permissions.py`` lists them (a definition using an integration the table does
+not know fails synthesis instead of deploying without permissions).
 
 Logging: level ALL to CloudWatch Logs and X-Ray tracing on both. ``ActiveLearningLoop`` logs
 *without* execution data: its Callback task passes ``$$.Task.Token`` in its parameters, and with
@@ -91,6 +92,8 @@ class _Grants:
     def add_definition(self, definition: dict[str, Any]) -> None:
         for state in task_states(definition):
             resource: str = state["Resource"]
+            if ":states:::" in resource and not resource.startswith(INTEGRATION_PREFIX):
+                raise ValueError(f"{resource!r}: name the partition {INTEGRATION_PREFIX!r}, as China and GovCloud need")
             if not resource.startswith(INTEGRATION_PREFIX):
                 self._grant(LAMBDA_FUNCTION_RESOURCE, state, function=resource)
                 continue

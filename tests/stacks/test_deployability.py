@@ -8,14 +8,14 @@ import re
 from typing import Any
 
 import pytest
-from aws_cdk import App, Environment
+from aws_cdk import App, Environment, Stack
 from aws_cdk.assertions import Annotations, Match
 
 from stacks.application import add_stacks, project_context
 from stacks.compliance import render
 from stacks.integration_permissions import INTEGRATIONS, LAMBDA_FUNCTION_RESOURCE, SYNC_TAGS, Target
 from stacks.model_image import DOCKER_OUTPUTS
-from stacks.state_machines import task_states
+from stacks.state_machines import _Grants, task_states
 from statemachines import ACTIVE_LEARNING, ACTIVE_LEARNING_LOOP, INTEGRATION_PREFIX
 from tests.stacks.cfn_lint import lint
 from tests.stacks.synth import PIPELINE_CONTEXT, Synthesized
@@ -215,3 +215,17 @@ def test_the_bundled_image_is_built_as_a_docker_v2_manifest(assemblies, variant)
     assert images
     for image in images:
         assert image["source"]["dockerOutputs"] == list(DOCKER_OUTPUTS) == ["type=docker,oci-mediatypes=false"]
+
+
+@pytest.mark.parametrize(
+    ("resource", "message"),
+    [
+        ("arn:aws:states:::sagemaker:createModel", r"name the partition 'arn:\$\{Partition\}:states:::'"),
+        ("arn:${Partition}:states:::sagemaker:createProcessingJob.sync", "no IAM permissions known"),
+    ],
+)
+def test_a_task_the_table_cannot_grant_fails_synthesis(resource: str, message: str) -> None:
+    grants = _Grants(Stack(App(), "Grants"), substitutions={}, sagemaker_role=None, state_machine_names={})
+    definition = {"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": resource, "End": True}}}
+    with pytest.raises(ValueError, match=message):
+        grants.add_definition(definition)
