@@ -13,6 +13,7 @@ from statemachines import (
     ACTIVE_LEARNING,
     ACTIVE_LEARNING_LOOP,
     FUNCTIONS,
+    INTEGRATION_PREFIX,
     OTHER_PLACEHOLDERS,
     STANDALONE_FUNCTIONS,
     load_definition,
@@ -58,5 +59,5 @@ def test_human_labeling_is_a_choice_over_the_three_workforces():
         "Callback": "LabelWithCallback",
         "Simulated": "LabelWithSimulatedWorkforce",
     }
-    assert loop["States"]["LabelWithGroundTruth"]["Resource"] == "arn:aws:states:::sagemaker:createLabelingJob.sync"
-    assert loop["States"]["LabelWithCallback"]["Resource"] == "arn:aws:states:::lambda:invoke.waitForTaskToken"
+    assert loop["States"]["LabelWithGroundTruth"]["Resource"] == INTEGRATION_PREFIX + "sagemaker:createLabelingJob.sync"
+    assert loop["States"]["LabelWithCallback"]["Resource"] == INTEGRATION_PREFIX + "lambda:invoke.waitForTaskToken"
