@@ -2,14 +2,12 @@
 
 The browser test drives the page in headless Chromium (Debian's ``chromium`` and
 ``chromium-driver``, through Selenium). It is skipped only where Chromium is not installed and
-this is not CI; ``.ci/run`` installs it.
+this is not CI; ``.ci/run`` installs it (see ``tests/browser.py``).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import threading
 import time
 from pathlib import Path
@@ -21,8 +19,8 @@ from werkzeug.serving import make_server
 from byoal import manifest
 from local_runner.runner import LocalWorkflow
 from scripts import label, labeling, prepare
+from tests.browser import chromium_driver
 
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 XSS = "<img src=x onerror=alert(1)>"
 LABELS = ["spam", "ham"]
 # Twelve records, the whole first batch (SeedShare 1.0, MaxRounds 0): the run exports once they are labeled.
@@ -104,24 +102,6 @@ class PageServer:
 @pytest.fixture
 def waiting_run(tmp_path):
     return WaitingRun(tmp_path)
-
-
-def chromium_driver(user_data_dir: Path):
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    if browser is None or not CHROMEDRIVER.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail("chromium and chromium-driver must be installed in CI (.ci/run installs them)")
-        pytest.skip("chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = browser
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--window-size=1400,900", f"--user-data-dir={user_data_dir}"):
-        options.add_argument(flag)
-    return webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
 
 
 def wait_for(condition, *, timeout: float = 15, message: str = "the page did not get there"):
