@@ -92,7 +92,7 @@ class LabelingSession:
         }
 
     def _batch_named(self, job: Any) -> Batch:
-        batch = self.current()
+        batch = self.batch if self.batch is not None and self.batch.job_name == job else self.current()
         if batch is None or batch.job_name != job:
             raise LookupError(f"batch {job!r} is not the one waiting for labels")
         return batch
