@@ -82,11 +82,17 @@ class LabelingSession:
                 "job": batch.job_name,
                 "pending": batch.pending_uri,
                 "labels": batch.labels,
-                "records": [{"id": rec.record_id(record), "text": record[rec.SOURCE_FIELD]} for record in batch.records],
+                "records": [
+                    {"id": rec.record_id(record), "text": record[rec.SOURCE_FIELD]} for record in batch.records
+                ],
                 "answers": {str(identity): label for identity, label in log.answers().items()},
                 "submitted": log.submitted(),
-                "instructions": None if instructions is None else {
-                    "question": instructions.question, "short": instructions.short, "full": instructions.full,
+                "instructions": None
+                if instructions is None
+                else {
+                    "question": instructions.question,
+                    "short": instructions.short,
+                    "full": instructions.full,
                 },
             },
         }
@@ -101,8 +107,10 @@ class LabelingSession:
         batch = self._batch_named(job)
         if identity not in {rec.record_id(record) for record in batch.records} or isinstance(identity, bool):
             raise ValueError(f"record {identity!r} is not in batch {batch.job_name}")
-        valid = label is None or label == SKIPPED or (
-            isinstance(label, int) and not isinstance(label, bool) and 0 <= label < len(batch.labels)
+        valid = (
+            label is None
+            or label == SKIPPED
+            or (isinstance(label, int) and not isinstance(label, bool) and 0 <= label < len(batch.labels))
         )
         if not valid:
             raise ValueError(f"label {label!r}: expected a class index 0-{len(batch.labels) - 1}, {SKIPPED!r} or null")
@@ -125,8 +133,15 @@ class LabelingSession:
             resumed = self.batches.submit(batch.pending_uri, path)
             log.mark_submitted(batch.output_manifest)
         skipped = sum(label == SKIPPED for label in answers.values())
-        return {"job": batch.job_name, "labeled": len(lines), "skipped": skipped, "of": len(batch.records),
-                "labeled_manifest": str(path), "output_manifest": batch.output_manifest, "resumed": resumed}
+        return {
+            "job": batch.job_name,
+            "labeled": len(lines),
+            "skipped": skipped,
+            "of": len(batch.records),
+            "labeled_manifest": str(path),
+            "output_manifest": batch.output_manifest,
+            "resumed": resumed,
+        }
 
 
 def create_app(session: LabelingSession, *, token: str | None = None) -> Flask:
@@ -196,7 +211,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m scripts.label", description=__doc__.splitlines()[0])
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--workdir", type=Path, help="the --workdir of an offline run (scripts.run_local)")
-    source.add_argument("--stack-name", help=f"a deployed stack (e.g. {aws_stack.DEFAULT_STACK_NAME}): its running executions")
+    source.add_argument(
+        "--stack-name", help=f"a deployed stack (e.g. {aws_stack.DEFAULT_STACK_NAME}): its running executions"
+    )
     source.add_argument("--execution-arn", help="one running execution of the deployed stack")
     parser.add_argument("--region", help="AWS region (default: your configured one)")
     parser.add_argument("--pending", help="the callback.json URI of one batch (default: the first that waits)")
@@ -205,15 +222,21 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         help="where answers are kept as they are given (default: W/labeling offline, ./byoal-labeling on AWS)",
     )
-    parser.add_argument("--host", default="127.0.0.1", help="address to serve on (default 127.0.0.1: this machine only)")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 picks a free one)")
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to serve on (default 127.0.0.1: this machine only)"
+    )
+    parser.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 picks a free one)"
+    )
     return parser
 
 
 def session_from_arguments(arguments: argparse.Namespace) -> LabelingSession:
     if arguments.workdir is not None:
         if not arguments.workdir.is_dir():
-            raise InputError(f"--workdir {arguments.workdir}: no such folder; start the run with python -m scripts.run_local")
+            raise InputError(
+                f"--workdir {arguments.workdir}: no such folder; start the run with python -m scripts.run_local"
+            )
         batches: Batches = OfflineBatches(arguments.workdir)
         answers_dir = arguments.answers_dir or arguments.workdir / "labeling"
     else:

@@ -182,9 +182,13 @@ class OfflineBatches:
 
         output, errors = io.StringIO(), io.StringIO()
         with contextlib.redirect_stdout(output), contextlib.redirect_stderr(errors):
-            code = local_callback.main(["--workdir", str(self.workdir), "--pending", pending_uri, "--labeled", str(labeled)])
+            code = local_callback.main(
+                ["--workdir", str(self.workdir), "--pending", pending_uri, "--labeled", str(labeled)]
+            )
         if code != 0:
-            raise InputError(errors.getvalue().strip().removeprefix("error: ") or f"scripts.local_callback exit code {code}")
+            raise InputError(
+                errors.getvalue().strip().removeprefix("error: ") or f"scripts.local_callback exit code {code}"
+            )
         return output.getvalue().strip()
 
 
@@ -288,11 +292,19 @@ def labeled_lines(batch: Batch, answers: dict[int, int | str], *, labeled_at: st
         label = answers.get(rec.record_id(record))
         if isinstance(label, int):
             metadata = rec.label_metadata(
-                class_name=batch.labels[label], confidence=1.0, human=True, job_name=batch.job_name,
+                class_name=batch.labels[label],
+                confidence=1.0,
+                human=True,
+                job_name=batch.job_name,
                 creation_date=labeled_at,
             )
-            lines.append({rec.ID_FIELD: rec.record_id(record), batch.label_attribute: label,
-                          rec.metadata_field(batch.label_attribute): metadata})
+            lines.append(
+                {
+                    rec.ID_FIELD: rec.record_id(record),
+                    batch.label_attribute: label,
+                    rec.metadata_field(batch.label_attribute): metadata,
+                }
+            )
     return lines
 
 

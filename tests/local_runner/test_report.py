@@ -13,26 +13,64 @@ from tests.browser import chromium_driver
 def summary() -> dict:
     rounds = [
         {"round": 0, "sent_to_humans": 1200, "human_labeled": 1200, "job_name": "x-r000-human"},
-        {"round": 1, "auto_labeled": 4567, "sent_to_humans": 600, "human_labeled": 600, "validation_accuracy": 0.8123,
-         "calibration_records": 240, "threshold": 0.9312345678901234, "expected_accuracy": 0.9587654321,
-         "rule": "calibrated", "pool": 10800, "selected": 600, "measured_accuracy": 0.9634, "below_target": False,
-         "someNewFigure": 0.123456789, "coverage_share": 0.4229, "model": {"name": "m1"},
-         "timings": {"train_seconds": 75.25, "infer_seconds": 3.4, "select_seconds": 0.21}},
-        {"round": 2, "auto_labeled": 0, "sent_to_humans": 600, "human_labeled": 600, "validation_accuracy": 0.83,
-         "calibration_records": 31, "threshold": None, "expected_accuracy": None,
-         "rule": "fewer than 50 validation records left to calibrate on", "pool": 5633, "selected": 600,
-         "measured_accuracy": None, "below_target": None, "someNewFigure": 2.5,
-         "timings": {"train_seconds": 80.0, "infer_seconds": 2.0, "select_seconds": 0.3}},
+        {
+            "round": 1,
+            "auto_labeled": 4567,
+            "sent_to_humans": 600,
+            "human_labeled": 600,
+            "validation_accuracy": 0.8123,
+            "calibration_records": 240,
+            "threshold": 0.9312345678901234,
+            "expected_accuracy": 0.9587654321,
+            "rule": "calibrated",
+            "pool": 10800,
+            "selected": 600,
+            "measured_accuracy": 0.9634,
+            "below_target": False,
+            "someNewFigure": 0.123456789,
+            "coverage_share": 0.4229,
+            "model": {"name": "m1"},
+            "timings": {"train_seconds": 75.25, "infer_seconds": 3.4, "select_seconds": 0.21},
+        },
+        {
+            "round": 2,
+            "auto_labeled": 0,
+            "sent_to_humans": 600,
+            "human_labeled": 600,
+            "validation_accuracy": 0.83,
+            "calibration_records": 31,
+            "threshold": None,
+            "expected_accuracy": None,
+            "rule": "fewer than 50 validation records left to calibrate on",
+            "pool": 5633,
+            "selected": 600,
+            "measured_accuracy": None,
+            "below_target": None,
+            "someNewFigure": 2.5,
+            "timings": {"train_seconds": 80.0, "infer_seconds": 2.0, "select_seconds": 0.3},
+        },
     ]
     data = {
         "final_manifest": "/runs/w/s3/b/inputs/output/run/final/output.manifest",
         "final_manifest_uri": "s3://b/inputs/output/run/final/output.manifest",
-        "records": 12000, "human_labeled": 2400, "auto_labeled": 4567, "unlabeled": 5033,
-        "human_share": 0.2, "model_share": 0.380583333, "input_human_labeled": 0, "rounds": 2,
-        "stop_reason": "reached MaxRounds (2)", "model": {"artifacts": "s3://b/model.tar.gz", "name": "m2"},
-        "wall_seconds": 187.4, "query_strategy": "margin", "target_accuracy": 0.95,
-        "model_label_accuracy": 0.9634, "human_label_accuracy": 1.0, "final_manifest_accuracy": 0.9841,
-        "a_new_summary_figure": 0.5, "round_details": rounds,
+        "records": 12000,
+        "human_labeled": 2400,
+        "auto_labeled": 4567,
+        "unlabeled": 5033,
+        "human_share": 0.2,
+        "model_share": 0.380583333,
+        "input_human_labeled": 0,
+        "rounds": 2,
+        "stop_reason": "reached MaxRounds (2)",
+        "model": {"artifacts": "s3://b/model.tar.gz", "name": "m2"},
+        "wall_seconds": 187.4,
+        "query_strategy": "margin",
+        "target_accuracy": 0.95,
+        "model_label_accuracy": 0.9634,
+        "human_label_accuracy": 1.0,
+        "final_manifest_accuracy": 0.9841,
+        "a_new_summary_figure": 0.5,
+        "round_details": rounds,
     }
     data["rounds_table"] = report.round_table(data)
     return data
@@ -106,16 +144,27 @@ def test_the_report_fits_a_laptop_screen(tmp_path):
 
 
 def test_a_failure_reads_as_two_lines_with_the_reason_and_what_to_do(tmp_path):
-    lambda_cause = json.dumps({
-        "errorMessage": "round 1: 0 training and 4 validation records; both need human labels (raise SeedShare)",
-        "errorType": "InputError",
-        "stackTrace": ['  File "/var/task/lambdas/prepare_training.py", line 80, in handler\n'] * 40,
-    })
+    lambda_cause = json.dumps(
+        {
+            "errorMessage": "round 1: 0 training and 4 validation records; both need human labels (raise SeedShare)",
+            "errorType": "InputError",
+            "stackTrace": ['  File "/var/task/lambdas/prepare_training.py", line 80, in handler\n'] * 40,
+        }
+    )
     nested = json.dumps({"ExecutionArn": "arn:...:round-1", "Error": "InputError", "Cause": lambda_cause})
-    task = {"state_name": "PrepareTrainingChannels", "error": "InputError", "cause": lambda_cause,
-            "execution_arn": "arn:aws:states:local:0:execution:ActiveLearning:run-round-1"}
-    lines = report.failure_lines(task, failed_state="WorkflowFailed", error="States.TaskFailed", cause=nested,
-                                 history_path=tmp_path / "history.jsonl")
+    task = {
+        "state_name": "PrepareTrainingChannels",
+        "error": "InputError",
+        "cause": lambda_cause,
+        "execution_arn": "arn:aws:states:local:0:execution:ActiveLearning:run-round-1",
+    }
+    lines = report.failure_lines(
+        task,
+        failed_state="WorkflowFailed",
+        error="States.TaskFailed",
+        cause=nested,
+        history_path=tmp_path / "history.jsonl",
+    )
     assert lines == [
         "the run failed at state PrepareTrainingChannels (run-round-1): round 1: 0 training and 4 validation records; "
         "both need human labels (raise SeedShare)",
@@ -123,21 +172,34 @@ def test_a_failure_reads_as_two_lines_with_the_reason_and_what_to_do(tmp_path):
         f"{tmp_path / 'history.jsonl'}",
     ]
     assert report.failure_message(nested) == report.failure_message(lambda_cause)
-    without_task = report.failure_lines(None, failed_state="ValidateInput", error="InputError",
-                                        cause="'LabelAttributeName' must be ...", history_path=tmp_path / "h")
+    without_task = report.failure_lines(
+        None,
+        failed_state="ValidateInput",
+        error="InputError",
+        cause="'LabelAttributeName' must be ...",
+        history_path=tmp_path / "h",
+    )
     assert without_task[0] == "the run failed at state ValidateInput: 'LabelAttributeName' must be ..."
     assert "fix the field the message names" in without_task[1]
 
 
 def test_round_progress_gives_the_reason_for_no_auto_labels():
-    none = {"validation_accuracy": 0.7167, "auto_labeled": 0, "threshold": None, "selected": 75,
-            "rule": "fewer than 50 validation records left to calibrate on"}
+    none = {
+        "validation_accuracy": 0.7167,
+        "auto_labeled": 0,
+        "threshold": None,
+        "selected": 75,
+        "rule": "fewer than 50 validation records left to calibrate on",
+    }
     assert report.round_progress(none) == (
         "validation accuracy 71.7 %; auto-labeled nothing: fewer than 50 validation records left to calibrate on; "
         "75 to people"
     )
     some = {"validation_accuracy": 0.9, "auto_labeled": 1234, "threshold": 0.97, "selected": 75, "rule": "calibrated"}
-    assert report.round_progress(some) == "validation accuracy 90.0 %; auto-labeled 1,234 (confidence ≥ 97.0 %); 75 to people"
+    assert (
+        report.round_progress(some)
+        == "validation accuracy 90.0 %; auto-labeled 1,234 (confidence ≥ 97.0 %); 75 to people"
+    )
 
 
 def test_readable_names_and_values():

@@ -51,10 +51,22 @@ class WaitingRun:
         dataset = tmp_path / "messages.txt"
         dataset.write_text("\n".join(TEXTS) + "\n", encoding="utf-8")
         inputs = tmp_path / "inputs"
-        code = prepare.main([
-            "--dataset", str(dataset), "--output-dir", str(inputs), "--labels", *LABELS,
-            "--min-validation-records", "5", "--seed-share", "1.0", "--max-rounds", "0",
-        ])
+        code = prepare.main(
+            [
+                "--dataset",
+                str(dataset),
+                "--output-dir",
+                str(inputs),
+                "--labels",
+                *LABELS,
+                "--min-validation-records",
+                "5",
+                "--seed-share",
+                "1.0",
+                "--max-rounds",
+                "0",
+            ]
+        )
         assert code == 0
         self.workdir = tmp_path / "run"
         request = json.loads((inputs / "request.json").read_text(encoding="utf-8"))
@@ -169,7 +181,9 @@ def test_people_label_a_pending_batch_in_a_real_browser(waiting_run, tmp_path):
             answer(str(expected_label(text()) + 1))
         assert set(seen) == set(TEXTS)
 
-        review = wait_for(lambda: driver.find_element(By.ID, "review").is_displayed() and driver.find_element(By.ID, "review"))
+        review = wait_for(
+            lambda: driver.find_element(By.ID, "review").is_displayed() and driver.find_element(By.ID, "review")
+        )
         rows = [row.find_elements(By.TAG_NAME, "td") for row in review.find_elements(By.CSS_SELECTOR, "tbody tr")]
         answers = {cells[1].get_attribute("textContent"): cells[2].text for cells in rows}
         assert len(rows) == 12 and answers[XSS] == "spam" and answers[skipped] == "skipped"
@@ -197,7 +211,9 @@ def test_people_label_a_pending_batch_in_a_real_browser(waiting_run, tmp_path):
         assert metadata["class-name"] == LABELS[record["label"]] and metadata["human-annotated"] == "yes"
         assert metadata["type"] == "groundtruth/text-classification"
 
-    again = requests.post(server.url + "api/submit", json={"job": "any"}, headers={label.TOKEN_HEADER: server.token}, timeout=10)
+    again = requests.post(
+        server.url + "api/submit", json={"job": "any"}, headers={label.TOKEN_HEADER: server.token}, timeout=10
+    )
     assert again.status_code == 409
     server.stop()
 
@@ -215,9 +231,13 @@ def test_the_api_refuses_foreign_posts_bad_labels_and_a_second_submission(waitin
         assert answer({"job": job, "id": 999, "label": 0}, headers=headers).status_code == 400
         assert answer({"job": "other", "id": first, "label": 0}, headers=headers).status_code == 409
         for record in state["records"]:
-            response = answer({"job": job, "id": record["id"], "label": expected_label(record["text"])}, headers=headers)
+            response = answer(
+                {"job": job, "id": record["id"], "label": expected_label(record["text"])}, headers=headers
+            )
             assert response.status_code == 200
-        submitted = [requests.post(server.url + "api/submit", json={"job": job}, headers=headers, timeout=30) for _ in range(2)]
+        submitted = [
+            requests.post(server.url + "api/submit", json={"job": job}, headers=headers, timeout=30) for _ in range(2)
+        ]
         assert submitted[0].status_code == 200 and submitted[0].json()["labeled"] == 12
         assert submitted[1].status_code == 409
         assert answer({"job": job, "id": first, "label": 1}, headers=headers).status_code == 409

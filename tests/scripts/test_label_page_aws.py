@@ -23,14 +23,18 @@ def test_the_page_labels_a_running_executions_batch_and_resumes_it_once(waiting_
     headers = {label.TOKEN_HEADER: app.config["TOKEN"]}
     for record in state["records"]:
         truth = waiting_batch["answers"][record["id"]]["category"]
-        response = client.post("/api/answer", json={"job": state["job"], "id": record["id"], "label": truth}, headers=headers)
+        response = client.post(
+            "/api/answer", json={"job": state["job"], "id": record["id"], "label": truth}, headers=headers
+        )
         assert response.status_code == 200
     first = client.post("/api/submit", json={"job": state["job"]}, headers=headers)
     second = client.post("/api/submit", json={"job": state["job"]}, headers=headers)
     assert first.status_code == 200 and first.get_json()["labeled"] == 6
     assert second.status_code == 409
     assert waiting_batch["lambda"].tokens == ["token-1"], "SendTaskSuccess once"
-    output = list(manifest.read_records(S3Storage(), layout.labeling_job_output(waiting_batch["root"], waiting_batch["job"])))
+    output = list(
+        manifest.read_records(S3Storage(), layout.labeling_job_output(waiting_batch["root"], waiting_batch["job"]))
+    )
     assert [record["category"] for record in output] == [
         waiting_batch["answers"][record["byoal-id"]]["category"] for record in waiting_batch["batch"]
     ]

@@ -59,7 +59,12 @@ def check_callback_inputs(files: dict, *, attribute: str, labeled: dict[int, str
 def test_csv_with_mostly_empty_labels_goes_to_people(tmp_path, capsys):
     labeled = {position: CLASSES[position % 3] for position in range(0, RECORDS, 10)}
     rows = [[text, labeled.get(position, "")] for position, text in enumerate(texts())]
-    dataset = write_csv(tmp_path / "Support_Tickets 2024.csv", ["id", "Text", "Label"], [[str(i), *row] for i, row in enumerate(rows)], compress=False)
+    dataset = write_csv(
+        tmp_path / "Support_Tickets 2024.csv",
+        ["id", "Text", "Label"],
+        [[str(i), *row] for i, row in enumerate(rows)],
+        compress=False,
+    )
     output = tmp_path / "inputs"
     assert run_prepare(output, "--dataset", str(dataset)) == 0
     files = folder(output)
@@ -71,11 +76,15 @@ def test_csv_with_mostly_empty_labels_goes_to_people(tmp_path, capsys):
 
 
 def test_csv_without_a_label_column_takes_the_classes_from_labels(tmp_path, capsys):
-    dataset = write_csv(tmp_path / "reviews.csv.gz", ["review", "stars_unused"], [[text, "x"] for text in texts()], compress=True)
+    dataset = write_csv(
+        tmp_path / "reviews.csv.gz", ["review", "stars_unused"], [[text, "x"] for text in texts()], compress=True
+    )
     output = tmp_path / "inputs"
     assert run_prepare(output, "--dataset", str(dataset), "--label-column", "stars_unused") == 2
     assert "single class" in capsys.readouterr().err
-    assert run_prepare(output, "--dataset", str(dataset), "--label-column", "stars_unused", "--labels", "bad", "good") == 2
+    assert (
+        run_prepare(output, "--dataset", str(dataset), "--label-column", "stars_unused", "--labels", "bad", "good") == 2
+    )
     assert "not among ['bad', 'good']: {'x': 120}" in capsys.readouterr().err
     assert not output.exists()
     plain = write_csv(tmp_path / "reviews.csv", ["review"], [[text] for text in texts()], compress=False)
@@ -93,7 +102,11 @@ def test_fully_labeled_csv_keeps_the_simulated_path_with_names_from_the_data(tmp
     files = folder(output)
     assert "answers.manifest" in files["names"]
     config = files["config"]
-    assert (config["Workforce"], config["LabelAttributeName"], config["LabelingJobNamePrefix"]) == ("Simulated", "topic", "topics")
+    assert (config["Workforce"], config["LabelAttributeName"], config["LabelingJobNamePrefix"]) == (
+        "Simulated",
+        "topic",
+        "topics",
+    )
     assert sum("topic" in record for record in files["input"]) == RECORDS // 2
     answers = read_jsonl(output / "answers.manifest")
     assert [files["labels"][answer["topic"]] for answer in answers] == [row[1] for row in rows]
@@ -104,8 +117,12 @@ def ground_truth_line(text: str, label: str | None, attribute: str = "sentiment"
     if label is not None:
         record[attribute] = CLASSES.index(label)
         record[f"{attribute}-metadata"] = {
-            "class-name": label, "confidence": 0.9, "human-annotated": "yes",
-            "type": "groundtruth/text-classification", "job-name": "labeling-job/old", "creation-date": "2020-01-01T00:00:00",
+            "class-name": label,
+            "confidence": 0.9,
+            "human-annotated": "yes",
+            "type": "groundtruth/text-classification",
+            "job-name": "labeling-job/old",
+            "creation-date": "2020-01-01T00:00:00",
         }
     return record
 

@@ -81,6 +81,7 @@ function renderRecord() {
   $("record-text").textContent = record.text;
   const label = state.answers.get(record.id);
   $("record-answer").textContent = label === undefined ? "" : `Your answer: ${answerName(label)}`;
+  $("last-key").textContent = String(Math.min(state.batch.labels.length, 10) % 10);
   const buttons = $("label-buttons");
   buttons.replaceChildren();
   state.batch.labels.forEach((name, index) => {
