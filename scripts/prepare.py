@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import re
 import shutil
@@ -307,13 +308,31 @@ def default_label_attribute(label_column: str | None) -> str:
     return slug
 
 
-def minimum_records(config: dict[str, Any]) -> int:
-    """The smallest dataset on which the workflow can ever auto-label a record.
+def minimum_records(config: dict[str, Any], *, labeled: int) -> int | None:
+    """The smallest dataset on which the workflow can train its first model; None when no size can.
 
-    A round auto-labels only when it calibrates on at least ``MinValidationRecords`` held-out human
-    labels, and the validation set takes at most half of the human labels
-    (``lambdas.select_validation.validation_target``); so ``2 * MinValidationRecords`` human
-    labels plus one record left for the model. Computed here until ``byoal/`` defines the minimum.
+    Round 1 holds out at least one human label for validation and trains on the rest
+    (``lambdas.prepare_training``), so it needs two: from the input's labels, or from the seed
+    batch of ``ceil(SeedShare * records)`` (``byoal.counts.next_step``). Computed here until
+    ``byoal/`` defines the minimum.
+    """
+    if labeled >= 2:
+        return 2
+    if config["SeedShare"] <= 0:
+        return None
+    records = 2
+    while math.ceil(config["SeedShare"] * records) < 2:
+        records += 1
+    return records
+
+
+def minimum_auto_label_records(config: dict[str, Any]) -> int:
+    """The smallest dataset on which the model can ever auto-label: below it, people label every record.
+
+    A round auto-labels only after calibrating on ``MinValidationRecords`` held-out human labels,
+    and the validation set takes at most half of the human labels
+    (``lambdas.select_validation.validation_target``): ``2 * MinValidationRecords`` human labels
+    plus one record left for the model.
     """
     return 2 * config["MinValidationRecords"] + 1
 
@@ -516,13 +535,18 @@ def prepare(args: argparse.Namespace) -> Dataset:
     follow_the_data(args, data)
     request = build_request(args, answer_key=data.answer_key)
     config = validate_request(request)
-    smallest = minimum_records(config)
+    smallest = minimum_records(config, labeled=len(data.labeled))
+    if smallest is None:
+        raise InputError(
+            f"--seed-share {config['SeedShare']}: no record is labeled and the seed batch is empty, so no model can "
+            "ever be trained; raise --seed-share or label two records or more"
+        )
     if len(data.examples) < smallest:
         raise InputError(
-            f"--dataset {args.dataset}: {len(data.examples):,} usable records are too few. The model auto-labels "
-            f"only after calibrating on {config['MinValidationRecords']} held-out human labels, at most half of the "
-            f"human labels, so the smallest dataset that can run is {smallest:,} records: add records, or lower "
-            "--min-validation-records (a looser guarantee)"
+            f"--dataset {args.dataset}: {len(data.examples):,} usable records are too few. The first round trains on "
+            f"one human label and validates on another, and the seed batch labels {config['SeedShare']:.0%} of the "
+            f"records, so the smallest dataset that can run is {smallest:,} records: add records, label two of them, "
+            "or raise --seed-share"
         )
     _write_folder(args.output_dir, folder_contents(data, request))
     return data
@@ -530,6 +554,7 @@ def prepare(args: argparse.Namespace) -> Dataset:
 
 def _report(args: argparse.Namespace, data: Dataset) -> None:
     total = len(data.examples)
+    config = validate_request(json.loads((args.output_dir / REQUEST_FILE).read_text(encoding="utf-8")))
     if data.answer_key:
         print(
             f"{total:,} records, all labeled: {len(data.labeled):,} go in labeled ({len(data.labeled) / total:.0%}, "
@@ -547,6 +572,12 @@ def _report(args: argparse.Namespace, data: Dataset) -> None:
         f"workforce {args.workforce}"
     )
     print(f"  files: {', '.join(sorted(path.name for path in args.output_dir.iterdir()))}")
+    if total < minimum_auto_label_records(config):
+        print(
+            f"  note: on fewer than {minimum_auto_label_records(config):,} records the model never auto-labels (it "
+            f"calibrates on {config['MinValidationRecords']} held-out human labels, at most half of them): people "
+            "label every record; lower --min-validation-records for a looser guarantee"
+        )
     if args.workforce == "Callback":
         print(
             f"next: python -m scripts.run_local --inputs {args.output_dir} --workdir <run folder>, and while it waits "

@@ -199,15 +199,18 @@ def test_people_data_refuses_options_that_need_an_answer_key(tmp_path, capsys):
     assert folder(output)["config"]["Workforce"] == "GroundTruth"
 
 
-def test_a_dataset_too_small_to_ever_auto_label_is_refused_with_the_smallest_size(tmp_path, capsys):
+def test_a_dataset_too_small_to_ever_run_is_refused_with_the_smallest_size(tmp_path, capsys):
     dataset = tmp_path / "few.txt"
-    dataset.write_text("\n".join(texts(100)) + "\n", encoding="utf-8")
+    dataset.write_text("\n".join(texts(10)) + "\n", encoding="utf-8")
     output = tmp_path / "inputs"
     assert run_prepare(output, "--dataset", str(dataset), "--labels", *CLASSES) == 2
     error = capsys.readouterr().err
-    assert "100 usable records are too few" in error and "smallest dataset that can run is 101 records" in error
-    assert "--min-validation-records" in error and not output.exists()
-    assert run_prepare(output, "--dataset", str(dataset), "--labels", *CLASSES, "--min-validation-records", "40") == 0
+    assert "10 usable records are too few" in error and "the smallest dataset that can run is 11 records" in error
+    assert not output.exists()
+    assert run_prepare(output, "--dataset", str(dataset), "--labels", *CLASSES, "--seed-share", "0") == 2
+    assert "--seed-share 0.0: no record is labeled" in capsys.readouterr().err
+    assert run_prepare(output, "--dataset", str(dataset), "--labels", *CLASSES, "--seed-share", "0.3") == 0
+    assert "note: on fewer than 101 records the model never auto-labels" in capsys.readouterr().out
 
 
 def test_files_get_the_usual_permissions(tmp_path):
