@@ -53,6 +53,7 @@ class LabelingSession:
         self.pending_uri = pending_uri
         self.batch: Batch | None = None
         self.lock = threading.Lock()
+        self.writing = threading.Lock()  # one answer or submission at a time, so a batch is sent once
 
     def current(self) -> Batch | None:
         """The batch to label: the one named, else the first pending one; None while nothing waits."""
@@ -115,15 +116,16 @@ class LabelingSession:
         if not valid:
             raise ValueError(f"label {label!r}: expected a class index 0-{len(batch.labels) - 1}, {SKIPPED!r} or null")
         log = self.log(batch)
-        if log.submitted():
-            raise PermissionError(f"batch {batch.job_name} was submitted already")
-        log.record(identity, label)
-        return len(log.answers())
+        with self.writing:
+            if log.submitted():
+                raise PermissionError(f"batch {batch.job_name} was submitted already")
+            log.record(identity, label)
+            return len(log.answers())
 
     def submit(self, job: Any) -> dict[str, Any]:
         batch = self._batch_named(job)
         log = self.log(batch)
-        with log.lock:
+        with self.writing:
             if log.submitted() or self.batches.storage.exists(batch.output_manifest):
                 raise PermissionError(f"batch {batch.job_name} was submitted already")
             answers = log.answers()

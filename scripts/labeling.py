@@ -17,7 +17,6 @@ import json
 import os
 import re
 import tempfile
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -244,7 +243,6 @@ class AnswerLog:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self.lock = threading.Lock()
 
     def _lines(self) -> Iterator[dict[str, Any]]:
         if not self.path.is_file():
@@ -278,8 +276,7 @@ class AnswerLog:
             os.fsync(sink.fileno())
 
     def record(self, identity: int, label: int | str | None) -> None:
-        with self.lock:
-            self._append({"id": identity, "label": label, "at": rec.iso_timestamp()})
+        self._append({"id": identity, "label": label, "at": rec.iso_timestamp()})
 
     def mark_submitted(self, output_manifest: str) -> None:
         self._append({"submitted": output_manifest, "at": rec.iso_timestamp()})
