@@ -210,7 +210,10 @@ def create_app(session: LabelingSession, *, token: str | None = None) -> Flask:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m scripts.label", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m scripts.label",
+        description="Serve a web page where people label the batch a Callback-workforce run waits for.",
+    )
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--workdir", type=Path, help="the --workdir of an offline run (scripts.run_local)")
     source.add_argument(
