@@ -14,7 +14,11 @@ from typing import Any
 from byoal import manifest
 from byoal.storage import LocalStorage
 
-ROUND_STEPS = {"TrainModel": "train_seconds", "PredictRecords": "infer_seconds", "PerformActiveLearning": "select_seconds"}
+ROUND_STEPS = {
+    "TrainModel": "train_seconds",
+    "PredictRecords": "infer_seconds",
+    "PerformActiveLearning": "select_seconds",
+}
 
 
 def _seconds(event: dict[str, Any]) -> float:
@@ -32,7 +36,11 @@ def round_timings(history_path: Path) -> dict[int, dict[str, float]]:
         if event["event"] == "ExecutionStarted" and isinstance(event.get("input"), dict) and "round" in event["input"]:
             round_of_execution[event["execution_arn"]] = event["input"]["round"]
     for event in events:
-        if event["event"] == "State" and event["state_name"] in ROUND_STEPS and event["execution_arn"] in round_of_execution:
+        if (
+            event["event"] == "State"
+            and event["state_name"] in ROUND_STEPS
+            and event["execution_arn"] in round_of_execution
+        ):
             number = round_of_execution[event["execution_arn"]]
             key = ROUND_STEPS[event["state_name"]]
             timings.setdefault(number, {}).setdefault(key, 0.0)
@@ -76,7 +84,9 @@ def failure_message(cause: str | None) -> str:
             break
         if not isinstance(document, dict):
             break
-        inner = next((document[key] for key in _MESSAGE_KEYS if isinstance(document.get(key), str) and document[key]), None)
+        inner = next(
+            (document[key] for key in _MESSAGE_KEYS if isinstance(document.get(key), str) and document[key]), None
+        )
         if inner is None:
             break
         text = inner
@@ -84,8 +94,9 @@ def failure_message(cause: str | None) -> str:
     return first if len(first) <= 400 else first[:399] + "…"
 
 
-def failure_lines(task: dict[str, Any] | None, *, failed_state: str | None, error: str | None, cause: str | None,
-                  history_path: Path) -> list[str]:
+def failure_lines(
+    task: dict[str, Any] | None, *, failed_state: str | None, error: str | None, cause: str | None, history_path: Path
+) -> list[str]:
     """Two lines for a person: the failing state and its message; what to do and where the full cause is."""
     if task is not None:
         state, error, cause = task["state_name"], task["error"], task["cause"]
@@ -94,8 +105,10 @@ def failure_lines(task: dict[str, Any] | None, *, failed_state: str | None, erro
     else:
         state = failed_state or "?"
         location = f"state {state}"
-    advice = "the labels did not arrive in time; start the run again" if error == "States.Timeout" else (
-        _ADVICE.get(state, DEFAULT_ADVICE)
+    advice = (
+        "the labels did not arrive in time; start the run again"
+        if error == "States.Timeout"
+        else (_ADVICE.get(state, DEFAULT_ADVICE))
     )
     return [
         f"the run failed at {location}: {failure_message(cause)}",
@@ -133,28 +146,43 @@ def round_table(summary: dict[str, Any]) -> list[dict[str, Any]]:
     for entry in summary["round_details"]:
         human += entry.get("human_labeled", 0)
         model += entry.get("auto_labeled", 0)
-        rows.append({
-            "round": entry["round"],
-            "auto_labeled": entry.get("auto_labeled", 0),
-            "sent_to_humans": entry.get("sent_to_humans", 0),
-            "human_share": round(human / total, 4),
-            "model_share": round(model / total, 4),
-            "validation_accuracy": entry.get("validation_accuracy"),
-            "calibrated_on": entry.get("calibration_records"),
-            "threshold": entry.get("threshold"),
-            "expected_accuracy": entry.get("expected_accuracy"),
-            **{key: round(value, 1) for key, value in entry.get("timings", {}).items()},
-        })
+        rows.append(
+            {
+                "round": entry["round"],
+                "auto_labeled": entry.get("auto_labeled", 0),
+                "sent_to_humans": entry.get("sent_to_humans", 0),
+                "human_share": round(human / total, 4),
+                "model_share": round(model / total, 4),
+                "validation_accuracy": entry.get("validation_accuracy"),
+                "calibrated_on": entry.get("calibration_records"),
+                "threshold": entry.get("threshold"),
+                "expected_accuracy": entry.get("expected_accuracy"),
+                **{key: round(value, 1) for key, value in entry.get("timings", {}).items()},
+            }
+        )
     return rows
 
 
 def format_table(rows: list[dict[str, Any]]) -> str:
-    columns = ["round", "auto_labeled", "sent_to_humans", "human_share", "model_share", "validation_accuracy",
-               "calibrated_on", "threshold", "train_seconds", "infer_seconds", "select_seconds"]
+    columns = [
+        "round",
+        "auto_labeled",
+        "sent_to_humans",
+        "human_share",
+        "model_share",
+        "validation_accuracy",
+        "calibrated_on",
+        "threshold",
+        "train_seconds",
+        "infer_seconds",
+        "select_seconds",
+    ]
+
     def cell(value: Any) -> str:
         if value is None:
             return "-"
         return f"{value:.3f}" if isinstance(value, float) and value < 1.5 else str(value)
+
     lines = ["  ".join(f"{column:>14}" for column in columns)]
     lines += ["  ".join(f"{cell(row.get(column)):>14}" for column in columns) for row in rows]
     return "\n".join(lines)
@@ -163,31 +191,78 @@ def format_table(rows: list[dict[str, Any]]) -> str:
 # Summary figures: (key, name, kind, the sentence that explains it).
 SUMMARY_FIGURES = [
     ("records", "Records", "count", "Every record of the input manifest; the final manifest holds each exactly once."),
-    ("human_labeled", "Labeled by people", "count",
-     "Records a person labeled: before the run, in the seed batch or in a human batch."),
-    ("auto_labeled", "Labeled by the model", "count",
-     "Records the model labeled, in rounds where its calibrated accuracy met the target."),
+    (
+        "human_labeled",
+        "Labeled by people",
+        "count",
+        "Records a person labeled: before the run, in the seed batch or in a human batch.",
+    ),
+    (
+        "auto_labeled",
+        "Labeled by the model",
+        "count",
+        "Records the model labeled, in rounds where its calibrated accuracy met the target.",
+    ),
     ("unlabeled", "Still unlabeled", "count", "Records without a label when the run stopped."),
     ("human_share", "Share labeled by people", "percent", "People's labels as a share of all records."),
     ("model_share", "Share labeled by the model", "percent", "The model's labels as a share of all records."),
     ("input_human_labeled", "Labeled before the run", "count", "Labels the input manifest already carried."),
-    ("rounds", "Learning rounds", "count",
-     "Rounds of train, predict, auto-label and select that ran; the seed batch is not counted."),
-    ("stop_reason", "Why the run stopped", "text", "What ended the loop: every record labeled, or a budget or round limit."),
-    ("target_accuracy", "Target accuracy", "percent",
-     "The accuracy the model's labels must reach, judged on held-out human labels."),
-    ("query_strategy", "Query strategy", "text",
-     "How each human batch is chosen: margin, least confidence and entropy pick the records the model is least sure of; "
-     "random is the baseline."),
-    ("model_label_accuracy", "Model's labels right", "percent",
-     "Share of the model's labels that match the answer key (only when the data came with one)."),
-    ("human_label_accuracy", "People's labels right", "percent",
-     "Share of the human labels that match the answer key; below 100 % when annotators make mistakes."),
-    ("final_manifest_accuracy", "Final manifest right", "percent", "Share of all labels in the final manifest that match the answer key."),
+    (
+        "rounds",
+        "Learning rounds",
+        "count",
+        "Rounds of train, predict, auto-label and select that ran; the seed batch is not counted.",
+    ),
+    (
+        "stop_reason",
+        "Why the run stopped",
+        "text",
+        "What ended the loop: every record labeled, or a budget or round limit.",
+    ),
+    (
+        "target_accuracy",
+        "Target accuracy",
+        "percent",
+        "The accuracy the model's labels must reach, judged on held-out human labels.",
+    ),
+    (
+        "query_strategy",
+        "Query strategy",
+        "text",
+        "How each human batch is chosen: margin, least confidence and entropy pick the records the model is least sure of; "
+        "random is the baseline.",
+    ),
+    (
+        "model_label_accuracy",
+        "Model's labels right",
+        "percent",
+        "Share of the model's labels that match the answer key (only when the data came with one).",
+    ),
+    (
+        "human_label_accuracy",
+        "People's labels right",
+        "percent",
+        "Share of the human labels that match the answer key; below 100 % when annotators make mistakes.",
+    ),
+    (
+        "final_manifest_accuracy",
+        "Final manifest right",
+        "percent",
+        "Share of all labels in the final manifest that match the answer key.",
+    ),
     ("wall_seconds", "Run time", "seconds", "Wall-clock time of the whole run on this machine."),
-    ("final_manifest", "Final manifest", "text",
-     "The result: every input record once, in input order, each label marked as given by a person or the model."),
-    ("model", "Last model", "model", "The artifacts of the last trained model, to serve or to start the next run from."),
+    (
+        "final_manifest",
+        "Final manifest",
+        "text",
+        "The result: every input record once, in input order, each label marked as given by a person or the model.",
+    ),
+    (
+        "model",
+        "Last model",
+        "model",
+        "The artifacts of the last trained model, to serve or to start the next run from.",
+    ),
 ]
 
 # Per-round figures: key -> (name, kind, the sentence that explains it). Fields not listed here are
@@ -199,23 +274,56 @@ ROUND_FIGURES: dict[str, tuple[str, str, str]] = {
     "human_labeled": ("Labeled by people", "count", "Labels people gave for the round's batch."),
     "human_share": ("People so far", "percent", "Share of all records labeled by people up to the end of the round."),
     "model_share": ("Model so far", "percent", "Share of all records labeled by the model up to the end of the round."),
-    "validation_accuracy": ("Validation accuracy", "percent",
-                            "Share of the held-out human-labeled records the round's model got right."),
-    "validation_records": ("Validation records", "count", "Human-labeled records held out from training to judge the model."),
-    "calibration_records": ("Calibrated on", "count",
-                            "Held-out records the auto-label threshold was chosen on (those still like the pool)."),
-    "calibrated_on": ("Calibrated on", "count",
-                      "Held-out records the auto-label threshold was chosen on (those still like the pool)."),
-    "threshold": ("Confidence threshold", "percent", "The model labels a record only when its confidence is at least this."),
-    "expected_accuracy": ("Expected accuracy", "percent",
-                          "Calibrated estimate of the share of the round's auto-labels that are right."),
-    "measured_accuracy": ("Measured accuracy", "percent",
-                          "Share of the round's auto-labels that match the answer key (only with an answer key)."),
-    "accuracy_bound": ("Accuracy bound", "percent",
-                       "Lower confidence bound on the round's auto-label accuracy; the promise holds when it meets the target."),
-    "lower_bound": ("Accuracy bound", "percent",
-                    "Lower confidence bound on the round's auto-label accuracy; the promise holds when it meets the target."),
-    "below_target": ("Below target", "flag", "Whether the measured accuracy of the round's auto-labels fell short of the target."),
+    "validation_accuracy": (
+        "Validation accuracy",
+        "percent",
+        "Share of the held-out human-labeled records the round's model got right.",
+    ),
+    "validation_records": (
+        "Validation records",
+        "count",
+        "Human-labeled records held out from training to judge the model.",
+    ),
+    "calibration_records": (
+        "Calibrated on",
+        "count",
+        "Held-out records the auto-label threshold was chosen on (those still like the pool).",
+    ),
+    "calibrated_on": (
+        "Calibrated on",
+        "count",
+        "Held-out records the auto-label threshold was chosen on (those still like the pool).",
+    ),
+    "threshold": (
+        "Confidence threshold",
+        "percent",
+        "The model labels a record only when its confidence is at least this.",
+    ),
+    "expected_accuracy": (
+        "Expected accuracy",
+        "percent",
+        "Calibrated estimate of the share of the round's auto-labels that are right.",
+    ),
+    "measured_accuracy": (
+        "Measured accuracy",
+        "percent",
+        "Share of the round's auto-labels that match the answer key (only with an answer key).",
+    ),
+    "accuracy_bound": (
+        "Accuracy bound",
+        "percent",
+        "Lower confidence bound on the round's auto-label accuracy; the promise holds when it meets the target.",
+    ),
+    "lower_bound": (
+        "Accuracy bound",
+        "percent",
+        "Lower confidence bound on the round's auto-label accuracy; the promise holds when it meets the target.",
+    ),
+    "below_target": (
+        "Below target",
+        "flag",
+        "Whether the measured accuracy of the round's auto-labels fell short of the target.",
+    ),
     "pool": ("Pool", "count", "Unlabeled records the round's model predicted."),
     "selected": ("Selected for people", "count", "Records the query strategy picked for the next human batch."),
     "train_records": ("Training records", "count", "Human labels the round's model was trained on."),
@@ -225,10 +333,26 @@ ROUND_FIGURES: dict[str, tuple[str, str, str]] = {
 }
 # The per-round tables, each narrow enough for a laptop screen; new fields join the second.
 ROUND_GROUPS = [
-    ("Who labeled what", ["auto_labeled", "sent_to_humans", "human_labeled", "human_share", "model_share", "pool", "selected"]),
-    ("The model and its auto-labels", ["validation_accuracy", "validation_records", "calibration_records", "calibrated_on",
-                                       "threshold", "expected_accuracy", "measured_accuracy", "accuracy_bound",
-                                       "lower_bound", "below_target", "train_records"]),
+    (
+        "Who labeled what",
+        ["auto_labeled", "sent_to_humans", "human_labeled", "human_share", "model_share", "pool", "selected"],
+    ),
+    (
+        "The model and its auto-labels",
+        [
+            "validation_accuracy",
+            "validation_records",
+            "calibration_records",
+            "calibrated_on",
+            "threshold",
+            "expected_accuracy",
+            "measured_accuracy",
+            "accuracy_bound",
+            "lower_bound",
+            "below_target",
+            "train_records",
+        ],
+    ),
     ("Time", ["train_seconds", "infer_seconds", "select_seconds"]),
 ]
 MAX_TABLE_COLUMNS = 10
@@ -295,7 +419,9 @@ def round_note(fields: dict[str, Any]) -> str | None:
     if fields.get("round") == 0:
         return "Seed batch: people label a random sample before any model is trained."
     if not fields.get("auto_labeled"):
-        reason = next((fields[key] for key in ROUND_NOTE_FIELDS if fields.get(key) and fields[key] != "calibrated"), None)
+        reason = next(
+            (fields[key] for key in ROUND_NOTE_FIELDS if fields.get(key) and fields[key] != "calibrated"), None
+        )
         if reason is None and fields.get("threshold") is None:
             reason = "no confidence level reached the target accuracy on the calibration records"
         notes.append(f"Auto-labeled nothing: {reason or 'the model was not sure enough of any record'}.")
@@ -336,9 +462,11 @@ def report_html(summary: dict[str, Any]) -> str:
     figures += [
         (key, readable_name(key), _kind_of(key, value), "")
         for key, value in summary.items()
-        if key not in known and key not in ("final_manifest_uri", "round_details", "rounds_table")
+        if key not in known
+        and key not in ("final_manifest_uri", "round_details", "rounds_table")
         and not isinstance(value, (list, dict))
     ]
+
     def card_class(key: str, kind: str) -> str:
         return "figure wide" if len(format_value(summary[key], kind)) > 24 else "figure"
 
@@ -377,8 +505,10 @@ def report_html(summary: dict[str, Any]) -> str:
             return f"<tr class='{'noted' if note else ''}'>{cells}</tr>{below}"
 
         body = "".join(round_rows(fields) for fields in rounds)
-        return (f"<h3>{escape(title)}</h3><div class='table'><table><thead><tr>{header}</tr></thead>"
-                f"<tbody>{body}</tbody></table></div>")
+        return (
+            f"<h3>{escape(title)}</h3><div class='table'><table><thead><tr>{header}</tr></thead>"
+            f"<tbody>{body}</tbody></table></div>"
+        )
 
     groups: list[tuple[str, list[str]]] = []
     placed = {"round"}
@@ -388,8 +518,12 @@ def report_html(summary: dict[str, Any]) -> str:
         groups.append((title, chosen))
     others = [key for key in columns if key not in placed]
     groups[1][1].extend(others)
-    chunks = [(title, keys[start:start + MAX_TABLE_COLUMNS]) for title, keys in groups
-              for start in range(0, max(len(keys), 1), MAX_TABLE_COLUMNS) if keys]
+    chunks = [
+        (title, keys[start : start + MAX_TABLE_COLUMNS])
+        for title, keys in groups
+        for start in range(0, max(len(keys), 1), MAX_TABLE_COLUMNS)
+        if keys
+    ]
     tables = "".join(table(title, keys, notes=index == 0) for index, (title, keys) in enumerate(chunks))
     legend = "".join(
         f"<dt>{escape(column(key)[0])}</dt><dd>{escape(column(key)[2] or 'Reported by the workflow for each round.')}</dd>"
@@ -397,7 +531,9 @@ def report_html(summary: dict[str, Any]) -> str:
     )
     image = (
         f"<img alt='Per-round plot: who labeled the records, and model quality and threshold' "
-        f"src='data:image/png;base64,{_plot(rows)}'>" if rows else "<p>No learning round ran.</p>"
+        f"src='data:image/png;base64,{_plot(rows)}'>"
+        if rows
+        else "<p>No learning round ran.</p>"
     )
     return (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
@@ -437,15 +573,28 @@ def _plot(rows: list[dict[str, Any]]) -> str:
 
     rounds = [row["round"] for row in rows]
     figure, (shares, quality) = plt.subplots(1, 2, figsize=(12, 4))
-    shares.stackplot(rounds, [row["human_share"] for row in rows], [row["model_share"] for row in rows],
-                     labels=["labeled by people", "labeled by the model"], alpha=0.8)
+    shares.stackplot(
+        rounds,
+        [row["human_share"] for row in rows],
+        [row["model_share"] for row in rows],
+        labels=["labeled by people", "labeled by the model"],
+        alpha=0.8,
+    )
     shares.set(xlabel="round", ylabel="share of the records", ylim=(0, 1), title="Who labeled the records")
     shares.legend(loc="upper left")
     nan = float("nan")
-    quality.plot(rounds, [nan if row["validation_accuracy"] is None else row["validation_accuracy"] for row in rows],
-                 marker="o", label="validation accuracy")
-    quality.plot(rounds, [nan if row["threshold"] is None else row["threshold"] for row in rows],
-                 marker="s", label="auto-label confidence threshold")
+    quality.plot(
+        rounds,
+        [nan if row["validation_accuracy"] is None else row["validation_accuracy"] for row in rows],
+        marker="o",
+        label="validation accuracy",
+    )
+    quality.plot(
+        rounds,
+        [nan if row["threshold"] is None else row["threshold"] for row in rows],
+        marker="s",
+        label="auto-label confidence threshold",
+    )
     quality.set(xlabel="round", ylim=(0, 1.02), title="Model quality and threshold")
     quality.legend(loc="lower right")
     for axes in (shares, quality):
