@@ -358,6 +358,11 @@ ROUND_GROUPS = [
 MAX_TABLE_COLUMNS = 10
 # Fields that explain rather than measure: shown as the round's note, not as a column.
 ROUND_NOTE_FIELDS = ("reason", "no_auto_label_reason", "rule")
+
+
+def is_note_field(key: str, value: Any) -> bool:
+    """A sentence rather than a figure: a known note field, any ``*reason*`` field, or a long text."""
+    return key in ROUND_NOTE_FIELDS or "reason" in key.lower() or (isinstance(value, str) and len(value) > 24)
 ROUND_HIDDEN_FIELDS = ("job_name", "timings")
 _PERCENT_WORDS = ("accuracy", "share", "rate", "bound", "threshold", "confidence", "fraction", "coverage", "risk")
 
@@ -419,14 +424,21 @@ def round_note(fields: dict[str, Any]) -> str | None:
     if fields.get("round") == 0:
         return "Seed batch: people label a random sample before any model is trained."
     if not fields.get("auto_labeled"):
+        candidates = [*ROUND_NOTE_FIELDS, *(key for key in fields if "reason" in key.lower())]
         reason = next(
-            (fields[key] for key in ROUND_NOTE_FIELDS if fields.get(key) and fields[key] != "calibrated"), None
+            (fields[key] for key in candidates if isinstance(fields.get(key), str) and fields[key] != "calibrated"),
+            None,
         )
         if reason is None and fields.get("threshold") is None:
             reason = "no confidence level reached the target accuracy on the calibration records"
         notes.append(f"Auto-labeled nothing: {reason or 'the model was not sure enough of any record'}.")
     if fields.get("below_target"):
         notes.append("The measured accuracy of its auto-labels fell below the target.")
+    notes += [
+        f"{readable_name(key)}: {value.rstrip('.')}."
+        for key, value in fields.items()
+        if is_note_field(key, value) and key not in ROUND_NOTE_FIELDS and "reason" not in key.lower()
+    ]
     return " ".join(notes) or None
 
 
@@ -482,7 +494,7 @@ def report_html(summary: dict[str, Any]) -> str:
     columns: list[str] = []
     for fields in rounds:
         for key, value in fields.items():
-            if key not in columns and key not in ROUND_NOTE_FIELDS and not isinstance(value, (list, dict)):
+            if key not in columns and not is_note_field(key, value) and not isinstance(value, (list, dict)):
                 columns.append(key)
     order = list(ROUND_FIGURES)
     columns.sort(key=lambda key: order.index(key) if key in order else len(order))

@@ -47,6 +47,7 @@ def summary() -> dict:
             "measured_accuracy": None,
             "below_target": None,
             "someNewFigure": 2.5,
+            "calibration_comment": "the pool drifted away from the calibration records",
             "timings": {"train_seconds": 80.0, "infer_seconds": 2.0, "select_seconds": 0.3},
         },
     ]
@@ -113,6 +114,8 @@ def test_the_report_speaks_in_words_and_units_people_read():
     assert "Measured accuracy" in text and "Some new figure" in text and "Coverage share" in text
     assert "42.3 %" in text and "A new summary figure" in text
     assert "Auto-labeled nothing: fewer than 50 validation records left to calibrate on." in text
+    assert "Calibration comment: the pool drifted away from the calibration records." in text
+    assert "<th scope='col'>Calibration comment</th>" not in page
     assert "Seed batch: people label a random sample before any model is trained." in text
     for name, *_ in report.ROUND_FIGURES.values():
         if name in ("Validation accuracy", "Expected accuracy", "Calibrated on"):
