@@ -14,11 +14,7 @@ from typing import Any
 from byoal import manifest
 from byoal.storage import LocalStorage
 
-ROUND_STEPS = {
-    "TrainModel": "train_seconds",
-    "PredictRecords": "infer_seconds",
-    "PerformActiveLearning": "select_seconds",
-}
+ROUND_STEPS = {"TrainModel": "train_seconds", "PredictRecords": "infer_seconds", "PerformActiveLearning": "select_seconds"}
 
 
 def _seconds(event: dict[str, Any]) -> float:
@@ -36,11 +32,7 @@ def round_timings(history_path: Path) -> dict[int, dict[str, float]]:
         if event["event"] == "ExecutionStarted" and isinstance(event.get("input"), dict) and "round" in event["input"]:
             round_of_execution[event["execution_arn"]] = event["input"]["round"]
     for event in events:
-        if (
-            event["event"] == "State"
-            and event["state_name"] in ROUND_STEPS
-            and event["execution_arn"] in round_of_execution
-        ):
+        if event["event"] == "State" and event["state_name"] in ROUND_STEPS and event["execution_arn"] in round_of_execution:
             number = round_of_execution[event["execution_arn"]]
             key = ROUND_STEPS[event["state_name"]]
             timings.setdefault(number, {}).setdefault(key, 0.0)
@@ -146,43 +138,28 @@ def round_table(summary: dict[str, Any]) -> list[dict[str, Any]]:
     for entry in summary["round_details"]:
         human += entry.get("human_labeled", 0)
         model += entry.get("auto_labeled", 0)
-        rows.append(
-            {
-                "round": entry["round"],
-                "auto_labeled": entry.get("auto_labeled", 0),
-                "sent_to_humans": entry.get("sent_to_humans", 0),
-                "human_share": round(human / total, 4),
-                "model_share": round(model / total, 4),
-                "validation_accuracy": entry.get("validation_accuracy"),
-                "calibrated_on": entry.get("calibration_records"),
-                "threshold": entry.get("threshold"),
-                "expected_accuracy": entry.get("expected_accuracy"),
-                **{key: round(value, 1) for key, value in entry.get("timings", {}).items()},
-            }
-        )
+        rows.append({
+            "round": entry["round"],
+            "auto_labeled": entry.get("auto_labeled", 0),
+            "sent_to_humans": entry.get("sent_to_humans", 0),
+            "human_share": round(human / total, 4),
+            "model_share": round(model / total, 4),
+            "validation_accuracy": entry.get("validation_accuracy"),
+            "calibrated_on": entry.get("calibration_records"),
+            "threshold": entry.get("threshold"),
+            "expected_accuracy": entry.get("expected_accuracy"),
+            **{key: round(value, 1) for key, value in entry.get("timings", {}).items()},
+        })
     return rows
 
 
 def format_table(rows: list[dict[str, Any]]) -> str:
-    columns = [
-        "round",
-        "auto_labeled",
-        "sent_to_humans",
-        "human_share",
-        "model_share",
-        "validation_accuracy",
-        "calibrated_on",
-        "threshold",
-        "train_seconds",
-        "infer_seconds",
-        "select_seconds",
-    ]
-
+    columns = ["round", "auto_labeled", "sent_to_humans", "human_share", "model_share", "validation_accuracy",
+               "calibrated_on", "threshold", "train_seconds", "infer_seconds", "select_seconds"]
     def cell(value: Any) -> str:
         if value is None:
             return "-"
         return f"{value:.3f}" if isinstance(value, float) and value < 1.5 else str(value)
-
     lines = ["  ".join(f"{column:>14}" for column in columns)]
     lines += ["  ".join(f"{cell(row.get(column)):>14}" for column in columns) for row in rows]
     return "\n".join(lines)
