@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 DEMO := runs/demo
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: demo test synth benchmarks clean
+.PHONY: demo test browser synth benchmarks clean
 
 $(VENV)/.local-installed: requirements-local.txt container/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,16 @@ demo: $(VENV)/.local-installed
 test: $(VENV)/.dev-installed
 	$(BIN)/python -m pytest
 	$(BIN)/python app.py && $(BIN)/python -m tests.stacks.cfn_lint cdk.out  # every variant is linted by pytest too
+
+# Headless Chromium and its driver (Debian packages) for the labeling page's browser test; CI runs it first.
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+browser:
+	@if command -v chromium >/dev/null && [ -x /usr/bin/chromedriver ]; then \
+		echo "chromium and chromedriver are installed"; \
+	else \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium chromium-driver; \
+	fi
 
 synth: $(VENV)/.dev-installed
 	$(BIN)/python app.py

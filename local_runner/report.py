@@ -6,6 +6,7 @@ import base64
 import html
 import io
 import json
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,57 @@ def failing_task(history_path: Path) -> dict[str, Any] | None:
             return task
         task = inner[-1]
     return None
+
+
+_MESSAGE_KEYS = ("errorMessage", "FailureReason", "Cause", "cause", "message")
+_ADVICE = {
+    "ValidateInput": "fix the field the message names in the request (or the prepared inputs), then run again",
+    "TrainModel": "fix the hyperparameter or the training data the message names, then run again",
+    "PredictRecords": "check the model's serving code against the message, then run again",
+}
+DEFAULT_ADVICE = "fix what the message names, then run the same command again"
+
+
+def failure_message(cause: str | None) -> str:
+    """The person-readable reason inside a failure cause: a Lambda's errorMessage, a job's FailureReason, ..."""
+    text = cause or ""
+    for _ in range(5):  # causes nest: a nested execution's cause holds the task's cause
+        try:
+            document = json.loads(text)
+        except (TypeError, ValueError):
+            break
+        if not isinstance(document, dict):
+            break
+        inner = next(
+            (document[key] for key in _MESSAGE_KEYS if isinstance(document.get(key), str) and document[key]), None
+        )
+        if inner is None:
+            break
+        text = inner
+    first = text.strip().splitlines()[0] if text.strip() else "no reason was given"
+    return first if len(first) <= 400 else first[:399] + "…"
+
+
+def failure_lines(
+    task: dict[str, Any] | None, *, failed_state: str | None, error: str | None, cause: str | None, history_path: Path
+) -> list[str]:
+    """Two lines for a person: the failing state and its message; what to do and where the full cause is."""
+    if task is not None:
+        state, error, cause = task["state_name"], task["error"], task["cause"]
+        where = task["execution_arn"].rsplit(":", 1)[-1]
+        location = f"state {state} ({where})"
+    else:
+        state = failed_state or "?"
+        location = f"state {state}"
+    advice = (
+        "the labels did not arrive in time; start the run again"
+        if error == "States.Timeout"
+        else (_ADVICE.get(state, DEFAULT_ADVICE))
+    )
+    return [
+        f"the run failed at {location}: {failure_message(cause)}",
+        f"what to do: {advice}. The full cause ({error}) is in {history_path}",
+    ]
 
 
 def label_accuracy(storage: LocalStorage, final_uri: str, answer_key_uri: str, label_attribute: str) -> dict[str, Any]:
@@ -113,25 +165,430 @@ def format_table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+# Summary figures: (key, name, kind, the sentence that explains it).
+SUMMARY_FIGURES = [
+    ("records", "Records", "count", "Every record of the input manifest; the final manifest holds each exactly once."),
+    (
+        "human_labeled",
+        "Labeled by people",
+        "count",
+        "Records a person labeled: before the run, in the seed batch or in a human batch.",
+    ),
+    (
+        "auto_labeled",
+        "Labeled by the model",
+        "count",
+        "Records the model labeled, in rounds where its calibrated accuracy met the target.",
+    ),
+    ("unlabeled", "Still unlabeled", "count", "Records without a label when the run stopped."),
+    ("human_share", "Share labeled by people", "percent", "People's labels as a share of all records."),
+    ("model_share", "Share labeled by the model", "percent", "The model's labels as a share of all records."),
+    ("input_human_labeled", "Labeled before the run", "count", "Labels the input manifest already carried."),
+    (
+        "rounds",
+        "Learning rounds",
+        "count",
+        "Rounds of train, predict, auto-label and select that ran; the seed batch is not counted.",
+    ),
+    (
+        "stop_reason",
+        "Why the run stopped",
+        "text",
+        "What ended the loop: every record labeled, or a budget or round limit.",
+    ),
+    (
+        "target_accuracy",
+        "Target accuracy",
+        "percent",
+        "The accuracy the model's labels must reach, judged on held-out human labels.",
+    ),
+    (
+        "query_strategy",
+        "Query strategy",
+        "text",
+        "How each human batch is chosen: margin, least confidence and entropy pick the records the model is least sure of; "
+        "random is the baseline.",
+    ),
+    (
+        "model_label_accuracy",
+        "Model's labels right",
+        "percent",
+        "Share of the model's labels that match the answer key (only when the data came with one).",
+    ),
+    (
+        "human_label_accuracy",
+        "People's labels right",
+        "percent",
+        "Share of the human labels that match the answer key; below 100 % when annotators make mistakes.",
+    ),
+    (
+        "final_manifest_accuracy",
+        "Final manifest right",
+        "percent",
+        "Share of all labels in the final manifest that match the answer key.",
+    ),
+    ("wall_seconds", "Run time", "seconds", "Wall-clock time of the whole run on this machine."),
+    (
+        "final_manifest",
+        "Final manifest",
+        "text",
+        "The result: every input record once, in input order, each label marked as given by a person or the model.",
+    ),
+    (
+        "model",
+        "Last model",
+        "model",
+        "The artifacts of the last trained model, to serve or to start the next run from.",
+    ),
+]
+
+# Per-round figures: key -> (name, kind, the sentence that explains it). Fields not listed here are
+# shown too, with a name made from their key.
+ROUND_FIGURES: dict[str, tuple[str, str, str]] = {
+    "round": ("Round", "count", "Round 0 is the seed batch, labeled by people before any model is trained."),
+    "auto_labeled": ("Auto-labeled", "count", "Records the model labeled in the round."),
+    "sent_to_humans": ("Sent to people", "count", "Records of the round's human batch."),
+    "human_labeled": ("Labeled by people", "count", "Labels people gave for the round's batch."),
+    "human_share": ("People so far", "percent", "Share of all records labeled by people up to the end of the round."),
+    "model_share": ("Model so far", "percent", "Share of all records labeled by the model up to the end of the round."),
+    "validation_accuracy": (
+        "Validation accuracy",
+        "percent",
+        "Share of the held-out human-labeled records the round's model got right.",
+    ),
+    "validation_records": (
+        "Validation records",
+        "count",
+        "Human-labeled records held out from training to judge the model.",
+    ),
+    "calibration_records": (
+        "Calibrated on",
+        "count",
+        "Held-out records the auto-label threshold was chosen on (those still like the pool).",
+    ),
+    "calibrated_on": (
+        "Calibrated on",
+        "count",
+        "Held-out records the auto-label threshold was chosen on (those still like the pool).",
+    ),
+    "threshold": (
+        "Confidence threshold",
+        "percent",
+        "The model labels a record only when its confidence is at least this.",
+    ),
+    "expected_accuracy": (
+        "Expected accuracy",
+        "percent",
+        "Calibrated estimate of the share of the round's auto-labels that are right.",
+    ),
+    "measured_accuracy": (
+        "Measured accuracy",
+        "percent",
+        "Share of the round's auto-labels that match the answer key (only with an answer key).",
+    ),
+    "accuracy_bound": (
+        "Accuracy bound",
+        "percent",
+        "Lower confidence bound on the round's auto-label accuracy; the promise holds when it meets the target.",
+    ),
+    "lower_bound": (
+        "Accuracy bound",
+        "percent",
+        "Lower confidence bound on the round's auto-label accuracy; the promise holds when it meets the target.",
+    ),
+    "below_target": (
+        "Below target",
+        "flag",
+        "Whether the measured accuracy of the round's auto-labels fell short of the target.",
+    ),
+    "pool": ("Pool", "count", "Unlabeled records the round's model predicted."),
+    "selected": ("Selected for people", "count", "Records the query strategy picked for the next human batch."),
+    "train_records": ("Training records", "count", "Human labels the round's model was trained on."),
+    "train_seconds": ("Training", "seconds", "Time spent training the round's model."),
+    "infer_seconds": ("Predicting", "seconds", "Time spent predicting the unlabeled and held-out records."),
+    "select_seconds": ("Selecting", "seconds", "Time spent calibrating, auto-labeling and choosing the next batch."),
+}
+# The per-round tables, each narrow enough for a laptop screen; new fields join the second.
+ROUND_GROUPS = [
+    (
+        "Who labeled what",
+        ["auto_labeled", "sent_to_humans", "human_labeled", "human_share", "model_share", "pool", "selected"],
+    ),
+    (
+        "The model and its auto-labels",
+        [
+            "validation_accuracy",
+            "validation_records",
+            "calibration_records",
+            "calibrated_on",
+            "threshold",
+            "expected_accuracy",
+            "measured_accuracy",
+            "accuracy_bound",
+            "lower_bound",
+            "below_target",
+            "train_records",
+        ],
+    ),
+    ("Time", ["train_seconds", "infer_seconds", "select_seconds"]),
+]
+MAX_TABLE_COLUMNS = 10
+# Fields that explain rather than measure: shown as the round's note, not as a column.
+ROUND_NOTE_FIELDS = ("reason", "no_auto_label_reason", "rule")
+
+
+def is_note_field(key: str, value: Any) -> bool:
+    """A sentence rather than a figure: a known note field, any ``*reason*`` field, or a long text."""
+    return key in ROUND_NOTE_FIELDS or "reason" in key.lower() or (isinstance(value, str) and len(value) > 24)
+ROUND_HIDDEN_FIELDS = ("job_name", "timings")
+_PERCENT_WORDS = ("accuracy", "share", "rate", "bound", "threshold", "confidence", "fraction", "coverage", "risk")
+
+
+def readable_name(key: str) -> str:
+    """``calibration_records`` / ``calibrationRecords`` / ``calibration-records`` -> ``Calibration records``."""
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", key).replace("_", " ").replace("-", " ").split()
+    text = " ".join(words).lower()
+    return text[:1].upper() + text[1:]
+
+
+def _kind_of(key: str, value: Any) -> str:
+    if isinstance(value, bool):
+        return "flag"
+    if isinstance(value, float) and 0 <= value <= 1 and any(word in key.lower() for word in _PERCENT_WORDS):
+        return "percent"
+    if key.endswith("_seconds"):
+        return "seconds"
+    if isinstance(value, int):
+        return "count"
+    return "number" if isinstance(value, float) else "text"
+
+
+def format_value(value: Any, kind: str) -> str:
+    """A figure as people read it: 12,345 · 96.4 % · 1 min 05 s · yes/no · — for none."""
+    if value is None or value == "":
+        return "—"
+    if kind == "model" and isinstance(value, dict):
+        return str(value.get("artifacts") or value.get("name") or "—")
+    if kind == "flag" or isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (int, float)):
+        if kind == "percent":
+            return f"{value * 100:.1f} %"
+        if kind == "seconds":
+            minutes, seconds = divmod(float(value), 60)
+            return f"{seconds:.1f} s" if minutes == 0 else f"{int(minutes)} min {seconds:02.0f} s"
+        if kind == "count" and float(value).is_integer():
+            return f"{int(value):,}"
+        return f"{value:,.2f}" if abs(value) >= 100 else f"{value:.3g}"
+    return str(value)
+
+
+def _round_fields(entry: dict[str, Any], table_row: dict[str, Any]) -> dict[str, Any]:
+    """One round's figures: its details, the cumulative shares of the round table, timings flattened."""
+    fields = {key: value for key, value in entry.items() if key not in ROUND_HIDDEN_FIELDS}
+    fields.update(entry.get("timings", {}))
+    for key in ("human_share", "model_share"):
+        if key in table_row:
+            fields[key] = table_row[key]
+    if "calibration_records" in fields:
+        fields.pop("calibrated_on", None)
+    return fields
+
+
+def round_note(fields: dict[str, Any]) -> str | None:
+    """Why a round auto-labeled nothing (or fell short of the target), in words; None when nothing needs saying."""
+    notes = []
+    if fields.get("round") == 0:
+        return "Seed batch: people label a random sample before any model is trained."
+    if not fields.get("auto_labeled"):
+        candidates = [*ROUND_NOTE_FIELDS, *(key for key in fields if "reason" in key.lower())]
+        reason = next(
+            (fields[key] for key in candidates if isinstance(fields.get(key), str) and fields[key] != "calibrated"),
+            None,
+        )
+        if reason is None and fields.get("threshold") is None:
+            reason = "no confidence level reached the target accuracy on the calibration records"
+        notes.append(f"Auto-labeled nothing: {reason or 'the model was not sure enough of any record'}.")
+    if fields.get("below_target"):
+        notes.append("The measured accuracy of its auto-labels fell below the target.")
+    notes += [
+        f"{readable_name(key)}: {value.rstrip('.')}."
+        for key, value in fields.items()
+        if is_note_field(key, value) and key not in ROUND_NOTE_FIELDS and "reason" not in key.lower()
+    ]
+    return " ".join(notes) or None
+
+
+def round_progress(stats: dict[str, Any]) -> str:
+    """One progress line for a finished round: accuracy, auto-labels (or why none), the next human batch."""
+    accuracy = format_value(stats.get("validation_accuracy"), "percent")
+    auto = stats.get("auto_labeled", 0)
+    if auto:
+        labeled = f"auto-labeled {auto:,} (confidence ≥ {format_value(stats.get('threshold'), 'percent')})"
+    else:
+        labeled = round_note({**stats, "round": stats.get("round", 1)}) or "auto-labeled nothing"
+        labeled = labeled.removesuffix(".").replace("Auto-labeled nothing", "auto-labeled nothing")
+    return f"validation accuracy {accuracy}; {labeled}; {stats.get('selected', 0):,} to people"
+
+
+def report_html(summary: dict[str, Any]) -> str:
+    """The run's report as one self-contained HTML page (plots embedded), sized for a 1,400-pixel screen."""
+    escape = html.escape
+    rows = summary.get("rounds_table", [])
+    details = summary.get("round_details", [])
+    table_rows = {row["round"]: row for row in rows}
+    rounds = [_round_fields(entry, table_rows.get(entry.get("round"), {})) for entry in details]
+
+    headline = (
+        f"{format_value(summary.get('records'), 'count')} records: "
+        f"{format_value(summary.get('human_share'), 'percent')} labeled by people, "
+        f"{format_value(summary.get('model_share'), 'percent')} by the model, "
+        f"{format_value(summary.get('unlabeled'), 'count')} still unlabeled, after "
+        f"{format_value(summary.get('rounds'), 'count')} learning rounds ({escape(str(summary.get('stop_reason', '—')))})."
+    )
+    known = {key for key, *_ in SUMMARY_FIGURES}
+    figures = [(key, name, kind, text) for key, name, kind, text in SUMMARY_FIGURES if key in summary]
+    figures += [
+        (key, readable_name(key), _kind_of(key, value), "")
+        for key, value in summary.items()
+        if key not in known
+        and key not in ("final_manifest_uri", "round_details", "rounds_table")
+        and not isinstance(value, (list, dict))
+    ]
+
+    def card_class(key: str, kind: str) -> str:
+        return "figure wide" if len(format_value(summary[key], kind)) > 24 else "figure"
+
+    cards = "".join(
+        f"<div class='{card_class(key, kind)}'>"
+        f"<div class='value'>{escape(format_value(summary[key], kind))}</div>"
+        f"<div class='name'>{escape(name)}</div>"
+        + (f"<div class='explain'>{escape(text)}</div>" if text else "")
+        + "</div>"
+        for key, name, kind, text in figures
+    )
+
+    columns: list[str] = []
+    for fields in rounds:
+        for key, value in fields.items():
+            if key not in columns and not is_note_field(key, value) and not isinstance(value, (list, dict)):
+                columns.append(key)
+    order = list(ROUND_FIGURES)
+    columns.sort(key=lambda key: order.index(key) if key in order else len(order))
+
+    def column(key: str) -> tuple[str, str, str]:
+        if key in ROUND_FIGURES:
+            return ROUND_FIGURES[key]
+        sample = next((fields[key] for fields in rounds if fields.get(key) is not None), None)
+        return readable_name(key), _kind_of(key, sample), ""
+
+    def table(title: str, keys: list[str], *, notes: bool) -> str:
+        header = "".join(f"<th scope='col'>{escape(column(key)[0])}</th>" for key in ["round", *keys])
+
+        def round_rows(fields: dict[str, Any]) -> str:
+            cells = "".join(
+                f"<td>{escape(format_value(fields.get(key), column(key)[1]))}</td>" for key in ["round", *keys]
+            )
+            note = round_note(fields) if notes else None
+            below = f"<tr class='note'><td colspan='{len(keys) + 1}'>{escape(note)}</td></tr>" if note else ""
+            return f"<tr class='{'noted' if note else ''}'>{cells}</tr>{below}"
+
+        body = "".join(round_rows(fields) for fields in rounds)
+        return (
+            f"<h3>{escape(title)}</h3><div class='table'><table><thead><tr>{header}</tr></thead>"
+            f"<tbody>{body}</tbody></table></div>"
+        )
+
+    groups: list[tuple[str, list[str]]] = []
+    placed = {"round"}
+    for title, keys in ROUND_GROUPS:
+        chosen = [key for key in keys if key in columns]
+        placed.update(chosen)
+        groups.append((title, chosen))
+    others = [key for key in columns if key not in placed]
+    groups[1][1].extend(others)
+    chunks = [
+        (title, keys[start : start + MAX_TABLE_COLUMNS])
+        for title, keys in groups
+        for start in range(0, max(len(keys), 1), MAX_TABLE_COLUMNS)
+        if keys
+    ]
+    tables = "".join(table(title, keys, notes=index == 0) for index, (title, keys) in enumerate(chunks))
+    legend = "".join(
+        f"<dt>{escape(column(key)[0])}</dt><dd>{escape(column(key)[2] or 'Reported by the workflow for each round.')}</dd>"
+        for key in columns
+    )
+    image = (
+        f"<img alt='Per-round plot: who labeled the records, and model quality and threshold' "
+        f"src='data:image/png;base64,{_plot(rows)}'>"
+        if rows
+        else "<p>No learning round ran.</p>"
+    )
+    return (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        "<title>byoal run report</title><style>"
+        "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:0 auto;padding:24px 32px;max-width:1360px;"
+        "color:#1d2330;font-size:15px;line-height:1.45}"
+        "h1{font-size:1.6rem;margin:0 0 6px}h2{font-size:1.2rem;margin:28px 0 10px}h3{font-size:1rem;margin:18px 0 6px}"
+        ".lede{font-size:1.1rem;margin:0 0 18px}"
+        ".figures{display:grid;grid-template-columns:repeat(auto-fill,minmax(250px,1fr));gap:12px}"
+        ".figure{border:1px solid #d9dde5;border-radius:8px;padding:10px 14px;overflow-wrap:anywhere}"
+        ".figure.wide{grid-column:span 2}.figure.wide .value{font-size:0.95rem;font-weight:500}"
+        ".value{font-size:1.3rem;font-weight:600}.name{font-weight:600;color:#2f4a7a}"
+        ".explain{font-size:0.85rem;color:#5b6475}"
+        "img{max-width:100%;height:auto}"
+        ".table{overflow-x:auto}table{border-collapse:collapse;width:100%;font-size:0.9rem}"
+        "th,td{border-bottom:1px solid #e4e7ee;padding:5px 8px;text-align:right;vertical-align:top}"
+        "th{background:#f5f6f8;font-weight:600}tr.noted td{border-bottom:none}"
+        "tr.note td{text-align:left;color:#8a4b00;padding-top:0;font-size:0.85rem}"
+        "dl{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;font-size:0.9rem}dt{font-weight:600}dd{margin:0}"
+        "</style></head><body>"
+        f"<h1>Active-learning run</h1><p class='lede'>{headline}</p>"
+        f"<section class='figures'>{cards}</section>"
+        f"<h2>Per round</h2>{image}"
+        f"{tables}"
+        f"<h2>What the columns mean</h2><dl>{legend}</dl>"
+        "</body></html>"
+    )
+
+
 def _plot(rows: list[dict[str, Any]]) -> str:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import MaxNLocator
+    from matplotlib.ticker import MaxNLocator, PercentFormatter
 
     rounds = [row["round"] for row in rows]
-    figure, (shares, quality) = plt.subplots(1, 2, figsize=(11, 4))
-    shares.stackplot(rounds, [row["human_share"] for row in rows], [row["model_share"] for row in rows],
-                     labels=["labeled by humans", "labeled by the model"], alpha=0.8)
-    shares.set(xlabel="round", ylabel="share of the dataset", ylim=(0, 1), title="Who labeled the records")
+    figure, (shares, quality) = plt.subplots(1, 2, figsize=(12, 4))
+    shares.stackplot(
+        rounds,
+        [row["human_share"] for row in rows],
+        [row["model_share"] for row in rows],
+        labels=["labeled by people", "labeled by the model"],
+        alpha=0.8,
+    )
+    shares.set(xlabel="round", ylabel="share of the records", ylim=(0, 1), title="Who labeled the records")
     shares.legend(loc="upper left")
-    quality.plot(rounds, [row["validation_accuracy"] for row in rows], marker="o", label="validation accuracy")
-    quality.plot(rounds, [row["threshold"] for row in rows], marker="s", label="auto-label threshold (confidence)")
+    nan = float("nan")
+    quality.plot(
+        rounds,
+        [nan if row["validation_accuracy"] is None else row["validation_accuracy"] for row in rows],
+        marker="o",
+        label="validation accuracy",
+    )
+    quality.plot(
+        rounds,
+        [nan if row["threshold"] is None else row["threshold"] for row in rows],
+        marker="s",
+        label="auto-label confidence threshold",
+    )
     quality.set(xlabel="round", ylim=(0, 1.02), title="Model quality and threshold")
     quality.legend(loc="lower right")
     for axes in (shares, quality):
         axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+        axes.yaxis.set_major_formatter(PercentFormatter(1.0))
     figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=100)
@@ -140,19 +597,4 @@ def _plot(rows: list[dict[str, Any]]) -> str:
 
 
 def write_report(summary: dict[str, Any], path: Path) -> None:
-    rows = summary["rounds_table"]
-    image = f'<img alt="per-round plot" src="data:image/png;base64,{_plot(rows)}">' if rows else "<p>No learning round ran.</p>"
-    facts = "".join(
-        f"<tr><th>{html.escape(key)}</th><td>{html.escape(str(value))}</td></tr>"
-        for key, value in summary.items() if not isinstance(value, (list, dict))
-    )
-    header = "".join(f"<th>{html.escape(column)}</th>" for column in (rows[0] if rows else {}))
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row.values()) + "</tr>" for row in rows)
-    path.write_text(
-        "<!doctype html><html><head><meta charset='utf-8'><title>byoal offline run</title>"
-        "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
-        "td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}</style></head><body>"
-        f"<h1>byoal offline run</h1><table>{facts}</table><h2>Per round</h2>{image}"
-        f"<table><tr>{header}</tr>{body}</table></body></html>",
-        encoding="utf-8",
-    )
+    path.write_text(report_html(summary), encoding="utf-8")

@@ -73,8 +73,9 @@ class TaskTokenInbox:
     def wait(self, token: str, context: TaskContext, *, pending: str) -> Any:
         answer = self.path(token)
         self.log(
-            f"waiting for labels: python -m scripts.local_callback --workdir {self.directory.parent} "
-            f"--pending {pending} --labeled <your labeled manifest>"
+            f"waiting for labels: label them in the page (python -m scripts.label --workdir {self.directory.parent}), "
+            f"or send a labeled manifest: python -m scripts.local_callback --workdir {self.directory.parent} "
+            f"--pending {pending} --labeled <file>"
         )
         while not answer.exists():
             if context.deadline is not None and datetime.now(timezone.utc) >= context.deadline:

@@ -89,11 +89,12 @@ def build_request(
     human_task_config: dict[str, Any],
     active_learning_config: dict[str, Any],
     content_classifiers: list[str],
+    answer_key: bool = True,
 ) -> dict[str, Any]:
     """The execution input for files uploaded under ``location`` (see :func:`inputs_location`).
 
-    ``human_task_config`` names its UI template by :func:`file_uris`; the answer key is always
-    included, so any workforce can later be measured against it.
+    ``human_task_config`` names its UI template by :func:`file_uris`; the answer key, when the
+    data has one, is always included, so any workforce can later be measured against it.
     """
     if not _ROLE_ARN.match(role_arn):
         raise InputError(f"--role-arn: not an IAM role ARN: {role_arn!r}")
@@ -113,6 +114,6 @@ def build_request(
         "LabelCategoryConfigS3Uri": files["LabelCategoryConfigS3Uri"],
         "ActiveLearningConfig": {
             **active_learning_config,
-            "AnswerKeyS3Uri": files["ActiveLearningConfig.AnswerKeyS3Uri"],
+            **({"AnswerKeyS3Uri": files["ActiveLearningConfig.AnswerKeyS3Uri"]} if answer_key else {}),
         },
     }

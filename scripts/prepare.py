@@ -1,20 +1,31 @@
-"""``python -m scripts.prepare``: turn a labeled text dataset into the inputs of one execution.
+"""``python -m scripts.prepare``: turn a text dataset, labeled or not, into the inputs of one execution.
 
-The output folder holds ``input.manifest`` (the labeled share in Ground Truth output format, the
-rest as bare ``{"source": ...}``), ``answers.manifest`` (every record with its true label, same
-order and text), ``class_labels.json``, ``instructions.template`` (the worker UI) and
+The dataset is a CSV file, JSON Lines (a Ground Truth input or output manifest included) or plain
+text with one record per line (see :mod:`scripts.datasets`). The output folder holds
+``input.manifest`` (labeled records in Ground Truth output format, the rest as bare
+``{"source": ...}``), ``class_labels.json``, ``instructions.template`` (the worker UI) and
 ``request.json`` (the execution input, naming each file by its URI under ``--bucket``/``--prefix``).
 
-The labeled share is a stratified sample: each class contributes in proportion to its size, so
-the labeled records have the dataset's class balance. Everything is checked and written to a
-temporary folder first; on any error nothing appears in the output folder.
+Two kinds of data:
+
+- **every record labeled** (an answer key): only a stratified ``--labeled-fraction`` goes in
+  labeled, ``answers.manifest`` holds every true label, and the Simulated workforce labels the
+  human batches from it — to measure what active learning saves before paying anyone;
+- **partly labeled or unlabeled** (real data): every given label goes in, there is no answer
+  key, and people label the human batches — the Callback workforce (``python -m scripts.label``)
+  by default, or Ground Truth.
+
+Everything is checked and written to a temporary folder first; on any error nothing appears in
+the output folder.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -28,13 +39,22 @@ from byoal import manifest
 from byoal import records as rec
 from byoal.errors import InputError
 from byoal.labels import label_category_document
-from byoal.request import DEFAULTS, STRATEGIES, WORKFORCES, validate_active_learning_config, validate_request
+from byoal.request import (
+    DEFAULTS,
+    MAX_PREFIX_LENGTH,
+    RESERVED_ATTRIBUTES,
+    STRATEGIES,
+    WORKFORCES,
+    validate_active_learning_config,
+    validate_request,
+)
 from scripts import cli, datasets, execution_input, ground_truth, uci_news
 
 REQUEST_FILE = "request.json"
 OUTPUT_FILES = (*execution_input.INPUT_FILES.values(), REQUEST_FILE)
-DEFAULT_JOB_NAME_PREFIX = "byoal-news"
-DEFAULT_LABEL_ATTRIBUTE = "category"
+DEFAULT_JOB_NAME_PREFIX = "byoal"
+DEFAULT_LABEL_ATTRIBUTE = "label"
+DEFAULT_LABELED_FRACTION = 0.2
 DEFAULT_TASK_DESCRIPTION = "Classify each text into one of the given categories."
 DEFAULT_SEED = 42
 
@@ -97,7 +117,12 @@ def build_parser() -> argparse.ArgumentParser:
         "execution input.",
     )
     data = parser.add_argument_group("dataset")
-    data.add_argument("--dataset", type=Path, help="CSV (plain or .gz), newsCorpora.csv, or the UCI zip archive")
+    data.add_argument(
+        "--dataset",
+        type=Path,
+        help="CSV, JSON Lines (.jsonl/.manifest, e.g. a Ground Truth manifest) or text with one record per line "
+        "(.txt), plain or .gz; or newsCorpora.csv / the UCI zip archive",
+    )
     data.add_argument(
         "--download",
         action="store_true",
@@ -107,29 +132,59 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_argument("--download-sha256", metavar="HEX", help="reject the archive unless it has this SHA-256")
     data.add_argument("--format", choices=datasets.FORMATS, default="auto", help="file format (default: from the file)")
     data.add_argument("--encoding", default="utf-8")
-    data.add_argument("--text-column", default="TITLE")
-    data.add_argument("--label-column", default="CATEGORY")
     data.add_argument(
+        "--text-column",
+        help=f"the column (JSON field) with the text (default: the first named one of {', '.join(datasets.TEXT_COLUMNS)}; "
+        "'source' in JSON Lines)",
+    )
+    data.add_argument(
+        "--label-column",
+        help=f"the column with the labels, cells may be empty (default: the first named one of "
+        f"{', '.join(datasets.LABEL_COLUMNS)}; in JSON Lines the field that has a '-metadata' companion)",
+    )
+    names = data.add_mutually_exclusive_group()
+    names.add_argument(
+        "--labels",
+        nargs="+",
+        metavar="NAME",
+        help="the class names, in class order (default: the labels found in the data, sorted); needed when no "
+        "record is labeled",
+    )
+    names.add_argument(
         "--label-names",
         nargs="+",
         metavar="CODE=NAME",
         help="class order and names, e.g. b=Business e=Entertainment (default: the seed's names for UCI codes, "
         "else the label values in sorted order)",
     )
-    data.add_argument(
+    cleaning = data.add_mutually_exclusive_group()
+    cleaning.add_argument(
+        "--clean",
+        dest="clean",
+        action="store_true",
+        default=None,
+        help="remove quotes and punctuation as the seed notebook does (default for a fully labeled CSV or UCI file)",
+    )
+    cleaning.add_argument(
         "--no-clean",
         dest="clean",
         action="store_false",
-        help="keep the text as is (default: remove quotes and punctuation as the seed notebook does)",
+        help="keep the text as is (default for JSON Lines, text files and data people will label)",
     )
     data.add_argument("--sample", type=int, metavar="N", help="use a seeded random sample of N records")
     data.add_argument(
-        "--labeled-fraction", type=float, default=0.2, help="share of records given labeled (default 0.2)"
+        "--labeled-fraction",
+        type=float,
+        help=f"fully labeled data only: the share of records given labeled, the rest kept as the answer key "
+        f"(default {DEFAULT_LABELED_FRACTION})",
     )
     data.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed for sampling and the workflow's choices")
 
     output = parser.add_argument_group("output")
     output.add_argument("--output-dir", type=Path, required=True)
+    output.add_argument(
+        "--force", action="store_true", help="replace the files of a folder this command prepared before"
+    )
     output.add_argument(
         "--bucket",
         default="byoal-local",
@@ -139,8 +194,11 @@ def build_parser() -> argparse.ArgumentParser:
     output.add_argument("--prefix", default="inputs", help="key prefix of the uploaded inputs")
 
     request = parser.add_argument_group("labeling request")
-    request.add_argument("--job-name-prefix", default=DEFAULT_JOB_NAME_PREFIX)
-    request.add_argument("--label-attribute", default=DEFAULT_LABEL_ATTRIBUTE)
+    request.add_argument("--job-name-prefix", help="prefix of every job name (default: from the dataset's file name)")
+    request.add_argument(
+        "--label-attribute",
+        help="the label's key in the manifests (default: from the label column, else 'label')",
+    )
     request.add_argument("--role-arn", default=execution_input.PLACEHOLDER_ROLE_ARN)
     request.add_argument("--region", default=_default_region(), help="AWS region of the Ground Truth resources")
     request.add_argument("--workteam-arn", help="a private or vendor workteam (default: the public workforce)")
@@ -159,8 +217,8 @@ def build_parser() -> argparse.ArgumentParser:
     learning.add_argument(
         "--workforce",
         choices=WORKFORCES,
-        default="Simulated",
-        help="who labels the human batches (default Simulated: from answers.manifest, free)",
+        help="who labels the human batches (default: Simulated, from answers.manifest, when every record is "
+        "labeled; else Callback, people in the labeling page)",
     )
     learning.add_argument("--strategy", choices=STRATEGIES, help=_config_help("--strategy"))
     for option in (
@@ -219,15 +277,64 @@ def _check_request(request: dict[str, Any]) -> None:
         raise InputError(f"{hint}: {error}" if hint else str(error)) from None
 
 
-def _check_output_dir(directory: Path) -> None:
+def _check_output_dir(directory: Path, *, force: bool) -> None:
     if directory.exists() and not directory.is_dir():
         raise InputError(f"--output-dir {directory}: exists and is not a directory")
-    if directory.is_dir():
-        foreign = sorted(path.name for path in directory.iterdir() if path.name not in OUTPUT_FILES)
-        if foreign:
-            raise InputError(
-                f"--output-dir {directory}: holds other files {foreign[:5]}; use an empty or new directory"
-            )
+    if not directory.is_dir():
+        return
+    present = sorted(path.name for path in directory.iterdir())
+    foreign = [name for name in present if name not in OUTPUT_FILES]
+    if foreign:
+        raise InputError(f"--output-dir {directory}: holds other files {foreign[:5]}; use an empty or new directory")
+    if present and not force:
+        raise InputError(
+            f"--output-dir {directory}: already holds prepared inputs ({', '.join(present)}); pass --force to replace "
+            "them, or use a new directory"
+        )
+
+
+def default_job_name_prefix(dataset: Path) -> str:
+    """The dataset's file name as a job-name prefix: ``my_tickets.csv.gz`` -> ``my-tickets``."""
+    name = dataset.name.removesuffix(".gz").removesuffix(".zip")
+    slug = re.sub(r"[^a-zA-Z0-9]+", "-", Path(name).stem).strip("-").lower()
+    return slug[:MAX_PREFIX_LENGTH].strip("-") or DEFAULT_JOB_NAME_PREFIX
+
+
+def default_label_attribute(label_column: str | None) -> str:
+    """The label column's name as a label attribute (``CATEGORY`` -> ``category``), else ``label``."""
+    slug = re.sub(r"[^a-zA-Z0-9]+", "-", label_column or "").strip("-").lower()
+    if not slug or slug in RESERVED_ATTRIBUTES or slug.endswith("-metadata"):
+        return DEFAULT_LABEL_ATTRIBUTE
+    return slug
+
+
+def minimum_records(config: dict[str, Any], *, labeled: int) -> int | None:
+    """The smallest dataset on which the workflow can train its first model; None when no size can.
+
+    Round 1 holds out at least one human label for validation and trains on the rest
+    (``lambdas.prepare_training``), so it needs two: from the input's labels, or from the seed
+    batch of ``ceil(SeedShare * records)`` (``byoal.counts.next_step``). Computed here until
+    ``byoal/`` defines the minimum.
+    """
+    if labeled >= 2:
+        return 2
+    if config["SeedShare"] <= 0:
+        return None
+    records = 2
+    while math.ceil(config["SeedShare"] * records) < 2:
+        records += 1
+    return records
+
+
+def minimum_auto_label_records(config: dict[str, Any]) -> int:
+    """The smallest dataset on which the model can ever auto-label: below it, people label every record.
+
+    A round auto-labels only after calibrating on ``MinValidationRecords`` held-out human labels,
+    and the validation set takes at most half of the human labels
+    (``lambdas.select_validation.validation_target``): ``2 * MinValidationRecords`` human labels
+    plus one record left for the model.
+    """
+    return 2 * config["MinValidationRecords"] + 1
 
 
 def _dataset_path(args: argparse.Namespace) -> Path:
@@ -260,11 +367,13 @@ def _write_folder(directory: Path, contents: dict[str, Iterable[bytes]]) -> None
             return
         for name in contents:
             os.replace(staging / name, directory / name)
+        for name in set(OUTPUT_FILES) - set(contents):
+            (directory / name).unlink(missing_ok=True)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def build_request(args: argparse.Namespace) -> dict[str, Any]:
+def build_request(args: argparse.Namespace, *, answer_key: bool = True) -> dict[str, Any]:
     """The execution input the options describe, checked as the workflow will check it."""
     location = execution_input.inputs_location(args.bucket, args.prefix)
     files = execution_input.file_uris(location)
@@ -287,8 +396,11 @@ def build_request(args: argparse.Namespace) -> dict[str, Any]:
         label_attribute=args.label_attribute,
         role_arn=args.role_arn,
         human_task_config=task_config,
-        active_learning_config=active_learning_config(args, files["ActiveLearningConfig.AnswerKeyS3Uri"]),
+        active_learning_config=active_learning_config(
+            args, files["ActiveLearningConfig.AnswerKeyS3Uri"] if answer_key else None
+        ),
         content_classifiers=ground_truth.PUBLIC_CONTENT_CLASSIFIERS if args.workteam_arn is None else [],
+        answer_key=answer_key,
     )
     _check_request(request)
     return request
@@ -296,34 +408,76 @@ def build_request(args: argparse.Namespace) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Dataset:
-    """The records to write, their class indices, which of them go in labeled, and what was dropped."""
+    """The records to write, their class indices (None: unlabeled), which of them go in labeled, what was dropped.
+
+    ``answer_key`` is true when every record has a label: then only ``labeled`` go in labeled and
+    the rest become the answer key of the Simulated workforce.
+    """
 
     examples: list[datasets.Example]
     classes: datasets.Classes
-    labels: list[int]
+    labels: list[int | None]
     labeled: set[int]
     dropped: int
+    answer_key: bool
+    label_column: str | None
 
 
 def read_dataset(args: argparse.Namespace) -> Dataset:
     names_by_code = datasets.parse_label_names(args.label_names) if args.label_names else None
-    loaded = datasets.load_examples(
+    loaded = datasets.load_dataset(
         _dataset_path(args),
         text_column=args.text_column,
         label_column=args.label_column,
         file_format=args.format,
         encoding=args.encoding,
     )
-    examples = datasets.usable_examples(loaded, clean=args.clean)
-    dropped = len(loaded) - len(examples)
+    # The seed notebook's cleaning suits measuring on a labeled table; people label the text as it is.
+    fully_labeled = loaded.labeled == len(loaded.examples)
+    clean = args.clean if args.clean is not None else fully_labeled and loaded.file_format in ("csv", "uci-news")
+    examples = datasets.usable_examples(loaded.examples, clean=clean)
+    dropped = len(loaded.examples) - len(examples)
     if args.sample is not None:
         examples = datasets.sample_examples(examples, args.sample, seed=args.seed)
-    classes = datasets.classes_for(examples, names_by_code, label_column=args.label_column)
-    labels = [classes.index(example.label) for example in examples]
-    labeled = datasets.choose_labeled(
-        labels, num_classes=len(classes.codes), fraction=args.labeled_fraction, seed=args.seed
+    classes = datasets.classes_for(examples, names_by_code, label_column=loaded.label_column, labels=args.labels)
+    labels = [None if example.label is None else classes.index(example.label) for example in examples]
+    answer_key = all(label is not None for label in labels)
+    if answer_key:
+        fraction = DEFAULT_LABELED_FRACTION if args.labeled_fraction is None else args.labeled_fraction
+        labeled = datasets.choose_labeled(labels, num_classes=len(classes.codes), fraction=fraction, seed=args.seed)
+    else:
+        if args.labeled_fraction is not None:
+            raise InputError(
+                f"--labeled-fraction {args.labeled_fraction}: only for fully labeled data; here "
+                f"{sum(label is not None for label in labels):,} of {len(labels):,} records have a label, and every "
+                "one of them is kept"
+            )
+        labeled = {position for position, label in enumerate(labels) if label is not None}
+    return Dataset(
+        examples=examples,
+        classes=classes,
+        labels=labels,
+        labeled=labeled,
+        dropped=dropped,
+        answer_key=answer_key,
+        label_column=loaded.label_column,
     )
-    return Dataset(examples=examples, classes=classes, labels=labels, labeled=labeled, dropped=dropped)
+
+
+def follow_the_data(args: argparse.Namespace, data: Dataset) -> None:
+    """Fill the options left unset from the data: job-name prefix, label attribute, workforce."""
+    if args.job_name_prefix is None:
+        args.job_name_prefix = default_job_name_prefix(args.dataset or uci_news.DEFAULT_ARCHIVE)
+    if args.label_attribute is None:
+        args.label_attribute = default_label_attribute(data.label_column)
+    if args.workforce is None:
+        args.workforce = "Simulated" if data.answer_key else "Callback"
+    if args.workforce == "Simulated" and not data.answer_key:
+        raise InputError(
+            f"--workforce Simulated labels the human batches from an answer key, but only {len(data.labeled):,} of "
+            f"{len(data.examples):,} records have a label: use --workforce Callback (people label in "
+            "python -m scripts.label) or GroundTruth, or label every record"
+        )
 
 
 def folder_contents(data: Dataset, request: dict[str, Any]) -> dict[str, Iterable[bytes]]:
@@ -334,17 +488,15 @@ def folder_contents(data: Dataset, request: dict[str, Any]) -> dict[str, Iterabl
 
     def answer(position: int) -> dict[str, Any]:
         label = data.labels[position]
+        assert label is not None
         metadata = rec.label_metadata(
             class_name=data.classes.names[label], confidence=1.0, human=True, job_name=job_name, creation_date=created
         )
-        return {
-            rec.SOURCE_FIELD: data.examples[position].text,
-            attribute: label,
-            rec.metadata_field(attribute): metadata,
-        }
+        return {**unlabeled(position), attribute: label, rec.metadata_field(attribute): metadata}
 
     def unlabeled(position: int) -> dict[str, Any]:
-        return {rec.SOURCE_FIELD: data.examples[position].text}
+        example = data.examples[position]
+        return {rec.SOURCE_FIELD: example.text, **example.fields}
 
     positions = range(len(data.examples))
     example_by_class: dict[int, str] = {}
@@ -354,16 +506,18 @@ def folder_contents(data: Dataset, request: dict[str, Any]) -> dict[str, Iterabl
         {name: example_by_class.get(index) for index, name in enumerate(data.classes.names)}
     )
     label_document = label_category_document(data.classes.names)
-    return {
+    contents: dict[str, Iterable[bytes]] = {
         execution_input.INPUT_MANIFEST: (
             manifest.dumps(answer(position) if position in data.labeled else unlabeled(position))
             for position in positions
         ),
-        execution_input.ANSWER_KEY: (manifest.dumps(answer(position)) for position in positions),
         execution_input.LABEL_CATEGORIES: [_json_file(label_document)],
         execution_input.UI_TEMPLATE: [template.encode("utf-8")],
         REQUEST_FILE: [_json_file(request)],
     }
+    if data.answer_key:
+        contents[execution_input.ANSWER_KEY] = (manifest.dumps(answer(position)) for position in positions)
+    return contents
 
 
 def _json_file(document: dict[str, Any]) -> bytes:
@@ -372,15 +526,63 @@ def _json_file(document: dict[str, Any]) -> bytes:
 
 def prepare(args: argparse.Namespace) -> Dataset:
     """Check the options, read the dataset, write the output folder."""
-    if not 0 < args.labeled_fraction < 1:
+    if args.labeled_fraction is not None and not 0 < args.labeled_fraction < 1:
         raise InputError(f"--labeled-fraction {args.labeled_fraction}: must be strictly between 0 and 1")
     if args.sample is not None and args.sample < 1:
         raise InputError(f"--sample {args.sample}: must be a positive number of records")
-    _check_output_dir(args.output_dir)
-    request = build_request(args)
+    _check_output_dir(args.output_dir, force=args.force)
     data = read_dataset(args)
+    follow_the_data(args, data)
+    request = build_request(args, answer_key=data.answer_key)
+    config = validate_request(request)
+    smallest = minimum_records(config, labeled=len(data.labeled))
+    if smallest is None:
+        raise InputError(
+            f"--seed-share {config['SeedShare']}: no record is labeled and the seed batch is empty, so no model can "
+            "ever be trained; raise --seed-share or label two records or more"
+        )
+    if len(data.examples) < smallest:
+        raise InputError(
+            f"--dataset {args.dataset}: {len(data.examples):,} usable records are too few. The first round trains on "
+            f"one human label and validates on another, and the seed batch labels {config['SeedShare']:.0%} of the "
+            f"records, so the smallest dataset that can run is {smallest:,} records: add records, label two of them, "
+            "or raise --seed-share"
+        )
     _write_folder(args.output_dir, folder_contents(data, request))
     return data
+
+
+def _report(args: argparse.Namespace, data: Dataset) -> None:
+    total = len(data.examples)
+    config = validate_request(json.loads((args.output_dir / REQUEST_FILE).read_text(encoding="utf-8")))
+    if data.answer_key:
+        print(
+            f"{total:,} records, all labeled: {len(data.labeled):,} go in labeled ({len(data.labeled) / total:.0%}, "
+            f"stratified by class), the rest is the answer key -> {args.output_dir}"
+        )
+    else:
+        print(f"{total:,} records, {len(data.labeled):,} labeled, {total - len(data.labeled):,} unlabeled -> {args.output_dir}")
+    if data.dropped:
+        print(f"  skipped {data.dropped:,} rows left without text")
+    labeled_by_class = Counter(data.labels[position] for position in data.labeled)
+    for index, name in enumerate(data.classes.names):
+        print(f"  class {index} {name}: {labeled_by_class[index]:,} labeled")
+    print(
+        f"  label attribute '{args.label_attribute}', job-name prefix '{args.job_name_prefix}', "
+        f"workforce {args.workforce}"
+    )
+    print(f"  files: {', '.join(sorted(path.name for path in args.output_dir.iterdir()))}")
+    if total < minimum_auto_label_records(config):
+        print(
+            f"  note: on fewer than {minimum_auto_label_records(config):,} records the model never auto-labels (it "
+            f"calibrates on {config['MinValidationRecords']} held-out human labels, at most half of them): people "
+            "label every record; lower --min-validation-records for a looser guarantee"
+        )
+    if args.workforce == "Callback":
+        print(
+            f"next: python -m scripts.run_local --inputs {args.output_dir} --workdir <run folder>, and while it waits "
+            "for labels: python -m scripts.label --workdir <run folder>"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -388,16 +590,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def command() -> int:
         data = prepare(args)
-        print(
-            f"{len(data.examples)} records, {len(data.labeled)} labeled "
-            f"({args.labeled_fraction:.0%}, stratified by class) -> {args.output_dir}"
-        )
-        if data.dropped:
-            print(f"  skipped {data.dropped} rows left without text")
-        labeled_by_class = Counter(data.labels[position] for position in data.labeled)
-        for index, name in enumerate(data.classes.names):
-            print(f"  class {index} {name}: {labeled_by_class[index]} labeled")
-        print(f"  files: {', '.join(OUTPUT_FILES)}")
+        _report(args, data)
         return 0
 
     return cli.run(command)

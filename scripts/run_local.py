@@ -22,7 +22,16 @@ from byoal import round_stats
 from byoal.errors import InputError
 from byoal.request import STRATEGIES, validate_request
 from local_runner.asl import TaskContext
-from local_runner.report import failing_task, format_table, label_accuracy, round_table, round_timings, write_report
+from local_runner.report import (
+    failing_task,
+    failure_lines,
+    format_table,
+    label_accuracy,
+    round_table,
+    round_progress,
+    round_timings,
+    write_report,
+)
 from local_runner.runner import LocalWorkflow
 from scripts.cli import run as run_command
 from scripts.prepare import input_files
@@ -121,10 +130,7 @@ class Progress:
             )
         elif event["state_name"] == "PerformActiveLearning":
             stats = event["output"]["stats"]
-            self.say(
-                f"round {self.round}: validation accuracy {stats['validation_accuracy']}, auto-labeled "
-                f"{stats['auto_labeled']:,} (threshold {stats['threshold']}), {stats['selected']:,} to humans"
-            )
+            self.say(f"round {self.round}: {round_progress(stats)}")
 
 
 def summarize(workflow: LocalWorkflow, request: dict[str, Any], output: dict[str, Any], wall_seconds: float) -> dict[str, Any]:
@@ -181,11 +187,11 @@ def main(argv: list[str] | None = None) -> int:
         result = workflow.run(request, name=name, history=progress.on_event)
         wall = time.monotonic() - started
         if result.status != "SUCCEEDED":
-            task = failing_task(workflow.history_path)
-            state = f"{task['state_name']} ({task['execution_arn'].rsplit(':', 1)[-1]})" if task else result.failed_state
-            print(f"execution {name} {result.status}: state {state} failed with {task['error'] if task else result.error}", file=sys.stderr)
-            print(f"cause: {task['cause'] if task else result.cause}", file=sys.stderr)
-            print(f"history: {workflow.history_path}", file=sys.stderr)
+            lines = failure_lines(
+                failing_task(workflow.history_path), failed_state=result.failed_state, error=result.error,
+                cause=result.cause, history_path=workflow.history_path,
+            )
+            print("\n".join(lines), file=sys.stderr)
             return 1
         summary = summarize(workflow, request, result.output, wall)
         (arguments.workdir / "summary.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")

@@ -271,12 +271,12 @@ class FakeLambda:
 def waiting_batch(aws, tmp_path, monkeypatch):
     """A started Callback execution whose workflow has published a 6-record batch, and the fake Lambda."""
     outputs = deploy_stack()
-    prepare_inputs(tmp_path / "inputs", "--workforce", "Callback")
+    request = prepare_inputs(tmp_path / "inputs", "--workforce", "Callback")
     assert start.main(["--input-dir", str(tmp_path / "inputs"), "--name", "callback-run"]) == 0
     sfn = boto3.client("stepfunctions")
     [execution] = sfn.list_executions(stateMachineArn=outputs["ActiveLearningLoopStateMachineArn"])["executions"]
     root = callback.run_root(sfn.describe_execution(executionArn=execution["executionArn"]))
-    run = layout.run_id("byoal-news", "callback-run")
+    run = layout.run_id(request["LabelingJobNamePrefix"], "callback-run")
     assert root == layout.run_root(f"s3://{outputs['BucketName']}/inputs/output/", run)
     job = layout.job_name(run, 1, "human")
     answers = read_jsonl(tmp_path / "inputs" / "answers.manifest")

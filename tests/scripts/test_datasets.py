@@ -63,10 +63,11 @@ def test_wrong_encoding_is_named(tmp_path):
     assert examples[0].text == "Caf\u00e9"
 
 
-def test_empty_label_is_named_with_its_line(tmp_path):
+def test_an_empty_label_cell_is_an_unlabeled_record(tmp_path):
     path = write_csv(tmp_path / "d.csv", ["TITLE", "CATEGORY"], [["a", "b"], ["c", " "]], compress=False)
-    with pytest.raises(InputError, match=r"d.csv line 3: empty label in column 'CATEGORY'"):
-        datasets.load_examples(path, text_column="TITLE", label_column="CATEGORY")
+    loaded = datasets.load_dataset(path)
+    assert (loaded.text_column, loaded.label_column, loaded.labeled) == ("TITLE", "CATEGORY", 1)
+    assert [(example.text, example.label) for example in loaded.examples] == [("a", "b"), ("c", None)]
 
 
 def test_cleaning_follows_the_seed_and_keeps_one_line():

@@ -81,7 +81,7 @@ def test_bundled_sample(tmp_path, capsys):
     assert len(files["input"]) == 10_000
     assert files["labels"] == ["Business", "Entertainment", "Health & Medicine", "Science and Technology"]
     check_consistent(files, labeled_fraction=0.2)
-    assert "10000 records, 2000 labeled" in capsys.readouterr().out
+    assert "10,000 records, all labeled: 2,000 go in labeled" in capsys.readouterr().out
 
 
 @pytest.mark.skipif(not SHARED_DEV_CSV.exists(), reason="the shared development copy is not on this machine")
@@ -305,7 +305,7 @@ def test_request_is_a_valid_create_labeling_job_request(tmp_path, workforce):
 
 def test_input_files_maps_each_uri_to_its_file(tmp_path):
     output = tmp_path / "inputs"
-    assert run_prepare(output, "--dataset", str(SAMPLE), "--sample", "100") == 0
+    assert run_prepare(output, "--dataset", str(SAMPLE), "--sample", "200") == 0
     request = prepared(output)["request"]
     assert prepare.input_files(request, output) == {
         "s3://byoal-local/inputs/input.manifest": output / "input.manifest",
@@ -318,11 +318,15 @@ def test_input_files_maps_each_uri_to_its_file(tmp_path):
         prepare.input_files(request, output)
 
 
-def test_rerun_replaces_a_prepared_folder(tmp_path):
+def test_rerun_replaces_a_prepared_folder_only_when_told(tmp_path, capsys):
     output = tmp_path / "inputs"
-    assert run_prepare(output, "--dataset", str(SAMPLE), "--sample", "100") == 0
-    assert run_prepare(output, "--dataset", str(SAMPLE), "--sample", "50") == 0
-    assert len(prepared(output)["input"]) == 50
+    assert run_prepare(output, "--dataset", str(SAMPLE), "--sample", "300") == 0
+    before = {path.name: path.read_bytes() for path in output.iterdir()}
+    assert run_prepare(output, "--dataset", str(SAMPLE), "--sample", "200") == 2
+    assert "--force" in capsys.readouterr().err
+    assert {path.name: path.read_bytes() for path in output.iterdir()} == before
+    assert run_prepare(output, "--dataset", str(SAMPLE), "--sample", "200", "--force") == 0
+    assert len(prepared(output)["input"]) == 200
     assert sorted(path.name for path in output.iterdir()) == FILES
 
 
@@ -421,9 +425,9 @@ def test_output_dir_with_other_files_is_left_alone(tmp_path, capsys):
 
 def test_failure_after_reading_leaves_an_existing_folder_intact(tmp_path, capsys):
     output = tmp_path / "inputs"
-    assert run_prepare(output, "--dataset", str(SAMPLE), "--sample", "100") == 0
+    assert run_prepare(output, "--dataset", str(SAMPLE), "--sample", "200") == 0
     before = {path.name: path.read_bytes() for path in output.iterdir()}
-    assert run_prepare(output, "--dataset", str(SAMPLE), "--sample", "20000") == 2
+    assert run_prepare(output, "--dataset", str(SAMPLE), "--sample", "20000", "--force") == 2
     assert "--sample 20000" in capsys.readouterr().err
     assert {path.name: path.read_bytes() for path in output.iterdir()} == before
     assert sorted(path.name for path in tmp_path.iterdir()) == ["inputs"]

@@ -1,0 +1,234 @@
+"""``python -m scripts.prepare`` on real data: CSV, JSON Lines and plain text, labeled, partly labeled or not."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from byoal.labels import parse_label_categories
+from byoal.request import validate_request
+
+from .conftest import read_jsonl, write_csv
+
+CLASSES = ["food", "sports", "tech"]
+RECORDS = 120
+
+
+def texts(count: int = RECORDS) -> list[str]:
+    return [f'Record {number}: "{CLASSES[number % 3]}" news, with a comma' for number in range(count)]
+
+
+def run_prepare(output: Path, *args: str) -> int:
+    from scripts import prepare
+
+    return prepare.main([*args, "--output-dir", str(output)])
+
+
+def folder(output: Path) -> dict:
+    names = sorted(path.name for path in output.iterdir())
+    return {
+        "names": names,
+        "input": read_jsonl(output / "input.manifest"),
+        "labels": parse_label_categories((output / "class_labels.json").read_bytes(), uri="class_labels.json"),
+        "request": json.loads((output / "request.json").read_text(encoding="utf-8")),
+        "config": validate_request(json.loads((output / "request.json").read_text(encoding="utf-8"))),
+    }
+
+
+def check_callback_inputs(files: dict, *, attribute: str, labeled: dict[int, str], prefix: str) -> None:
+    """Inputs for people to label: every given label kept by name, no answer key, the Callback workforce."""
+    assert files["names"] == ["class_labels.json", "input.manifest", "instructions.template", "request.json"]
+    config = files["config"]
+    assert (config["Workforce"], config["AnswerKeyS3Uri"]) == ("Callback", None)
+    assert "AnswerKeyS3Uri" not in files["request"]["ActiveLearningConfig"]
+    assert (config["LabelAttributeName"], config["LabelingJobNamePrefix"]) == (attribute, prefix)
+    assert len(files["input"]) == RECORDS
+    for position, record in enumerate(files["input"]):
+        if position in labeled:
+            assert files["labels"][record[attribute]] == labeled[position]
+            metadata = record[f"{attribute}-metadata"]
+            assert (metadata["class-name"], metadata["human-annotated"]) == (labeled[position], "yes")
+        else:
+            assert attribute not in record and f"{attribute}-metadata" not in record
+
+
+def test_csv_with_mostly_empty_labels_goes_to_people(tmp_path, capsys):
+    labeled = {position: CLASSES[position % 3] for position in range(0, RECORDS, 10)}
+    rows = [[text, labeled.get(position, "")] for position, text in enumerate(texts())]
+    dataset = write_csv(
+        tmp_path / "Support_Tickets 2024.csv",
+        ["id", "Text", "Label"],
+        [[str(i), *row] for i, row in enumerate(rows)],
+        compress=False,
+    )
+    output = tmp_path / "inputs"
+    assert run_prepare(output, "--dataset", str(dataset)) == 0
+    files = folder(output)
+    check_callback_inputs(files, attribute="label", labeled=labeled, prefix="support-tickets-2024")
+    assert files["labels"] == CLASSES
+    assert files["input"][1]["source"] == texts()[1], "text people label is not cleaned unless asked"
+    out = capsys.readouterr().out
+    assert "120 records, 12 labeled, 108 unlabeled" in out and "python -m scripts.label" in out
+
+
+def test_csv_without_a_label_column_takes_the_classes_from_labels(tmp_path, capsys):
+    dataset = write_csv(
+        tmp_path / "reviews.csv.gz", ["review", "stars_unused"], [[text, "x"] for text in texts()], compress=True
+    )
+    output = tmp_path / "inputs"
+    assert run_prepare(output, "--dataset", str(dataset), "--label-column", "stars_unused") == 2
+    assert "single class" in capsys.readouterr().err
+    assert (
+        run_prepare(output, "--dataset", str(dataset), "--label-column", "stars_unused", "--labels", "bad", "good") == 2
+    )
+    assert "not among ['bad', 'good']: {'x': 120}" in capsys.readouterr().err
+    assert not output.exists()
+    plain = write_csv(tmp_path / "reviews.csv", ["review"], [[text] for text in texts()], compress=False)
+    assert run_prepare(output, "--dataset", str(plain), "--labels", "bad", "good") == 0
+    files = folder(output)
+    check_callback_inputs(files, attribute="label", labeled={}, prefix="reviews")
+    assert files["labels"] == ["bad", "good"]
+
+
+def test_fully_labeled_csv_keeps_the_simulated_path_with_names_from_the_data(tmp_path):
+    rows = [[text, CLASSES[position % 3]] for position, text in enumerate(texts())]
+    dataset = write_csv(tmp_path / "topics.csv", ["sentence", "topic"], rows, compress=False)
+    output = tmp_path / "inputs"
+    assert run_prepare(output, "--dataset", str(dataset), "--labeled-fraction", "0.5") == 0
+    files = folder(output)
+    assert "answers.manifest" in files["names"]
+    config = files["config"]
+    assert (config["Workforce"], config["LabelAttributeName"], config["LabelingJobNamePrefix"]) == (
+        "Simulated",
+        "topic",
+        "topics",
+    )
+    assert sum("topic" in record for record in files["input"]) == RECORDS // 2
+    answers = read_jsonl(output / "answers.manifest")
+    assert [files["labels"][answer["topic"]] for answer in answers] == [row[1] for row in rows]
+
+
+def ground_truth_line(text: str, label: str | None, attribute: str = "sentiment") -> dict:
+    record = {"source": text, "ticket": {"id": text[:9]}}
+    if label is not None:
+        record[attribute] = CLASSES.index(label)
+        record[f"{attribute}-metadata"] = {
+            "class-name": label,
+            "confidence": 0.9,
+            "human-annotated": "yes",
+            "type": "groundtruth/text-classification",
+            "job-name": "labeling-job/old",
+            "creation-date": "2020-01-01T00:00:00",
+        }
+    return record
+
+
+def write_jsonl(path: Path, records: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(record) + "\n" for record in records), encoding="utf-8")
+    return path
+
+
+def test_a_ground_truth_output_manifest_keeps_its_labels_by_class_name_and_its_other_fields(tmp_path):
+    labeled = {position: CLASSES[(position // 7) % 3] for position in range(0, RECORDS, 7)}
+    records = [ground_truth_line(text, labeled.get(position)) for position, text in enumerate(texts())]
+    dataset = write_jsonl(tmp_path / "output.manifest", records)
+    output = tmp_path / "inputs"
+    assert run_prepare(output, "--dataset", str(dataset)) == 0
+    files = folder(output)
+    check_callback_inputs(files, attribute="sentiment", labeled=labeled, prefix="output")
+    assert files["input"][5]["source"] == texts()[5], "JSON Lines text is never cleaned unless asked"
+    assert [record["ticket"] for record in files["input"]] == [record["ticket"] for record in records]
+
+
+def test_a_fully_labeled_json_lines_file_with_names_is_an_answer_key(tmp_path):
+    records = [{"text": text, "topic": CLASSES[position % 3]} for position, text in enumerate(texts())]
+    dataset = write_jsonl(tmp_path / "named.jsonl", records)
+    output = tmp_path / "inputs"
+    assert run_prepare(output, "--dataset", str(dataset), "--text-column", "text", "--label-column", "topic") == 0
+    files = folder(output)
+    assert files["config"]["Workforce"] == "Simulated" and files["labels"] == CLASSES
+    assert files["config"]["LabelAttributeName"] == "topic"
+    answers = read_jsonl(output / "answers.manifest")
+    assert [answer["topic-metadata"]["class-name"] for answer in answers] == [record["topic"] for record in records]
+
+
+def test_a_ground_truth_input_manifest_needs_the_class_names(tmp_path, capsys):
+    dataset = write_jsonl(tmp_path / "batch.jsonl", [{"source": text} for text in texts()])
+    output = tmp_path / "inputs"
+    assert run_prepare(output, "--dataset", str(dataset)) == 2
+    assert "--labels" in capsys.readouterr().err and not output.exists()
+    assert run_prepare(output, "--dataset", str(dataset), "--labels", *CLASSES) == 0
+    check_callback_inputs(folder(output), attribute="label", labeled={}, prefix="batch")
+
+
+def test_a_label_index_without_a_class_name_is_named_by_line(tmp_path, capsys):
+    records = [{"source": text} for text in texts()]
+    records[4] = {"source": "x", "sentiment": 1, "sentiment-metadata": {"confidence": 1}}
+    dataset = write_jsonl(tmp_path / "bad.jsonl", records)
+    assert run_prepare(tmp_path / "inputs", "--dataset", str(dataset)) == 2
+    assert "bad.jsonl line 5: label 'sentiment' is 1" in capsys.readouterr().err
+
+
+def test_plain_text_is_one_record_per_line(tmp_path, capsys):
+    lines = [*texts(RECORDS - 1), "<img src=x onerror=alert(1)>"]
+    dataset = tmp_path / "notes.txt"
+    dataset.write_text("\n".join(lines[:60]) + "\n\n   \n" + "\r\n".join(lines[60:]) + "\n", encoding="utf-8")
+    output = tmp_path / "inputs"
+    assert run_prepare(output, "--dataset", str(dataset)) == 2
+    assert "--labels" in capsys.readouterr().err
+    assert run_prepare(output, "--dataset", str(dataset), "--labels", *CLASSES) == 0
+    files = folder(output)
+    check_callback_inputs(files, attribute="label", labeled={}, prefix="notes")
+    assert [record["source"] for record in files["input"]] == lines
+
+
+def test_people_data_refuses_options_that_need_an_answer_key(tmp_path, capsys):
+    dataset = tmp_path / "notes.txt"
+    dataset.write_text("\n".join(texts()) + "\n", encoding="utf-8")
+    output = tmp_path / "inputs"
+    assert run_prepare(output, "--dataset", str(dataset), "--labels", *CLASSES, "--workforce", "Simulated") == 2
+    assert "--workforce Simulated" in capsys.readouterr().err
+    assert run_prepare(output, "--dataset", str(dataset), "--labels", *CLASSES, "--labeled-fraction", "0.3") == 2
+    assert "--labeled-fraction 0.3: only for fully labeled data" in capsys.readouterr().err
+    assert not output.exists()
+    assert run_prepare(output, "--dataset", str(dataset), "--labels", *CLASSES, "--workforce", "GroundTruth") == 0
+    assert folder(output)["config"]["Workforce"] == "GroundTruth"
+
+
+def test_a_dataset_too_small_to_ever_run_is_refused_with_the_smallest_size(tmp_path, capsys):
+    dataset = tmp_path / "few.txt"
+    dataset.write_text("\n".join(texts(10)) + "\n", encoding="utf-8")
+    output = tmp_path / "inputs"
+    assert run_prepare(output, "--dataset", str(dataset), "--labels", *CLASSES) == 2
+    error = capsys.readouterr().err
+    assert "10 usable records are too few" in error and "the smallest dataset that can run is 11 records" in error
+    assert not output.exists()
+    assert run_prepare(output, "--dataset", str(dataset), "--labels", *CLASSES, "--seed-share", "0") == 2
+    assert "--seed-share 0.0: no record is labeled" in capsys.readouterr().err
+    assert run_prepare(output, "--dataset", str(dataset), "--labels", *CLASSES, "--seed-share", "0.3") == 0
+    assert "note: on fewer than 101 records the model never auto-labels" in capsys.readouterr().out
+
+
+def test_files_get_the_usual_permissions(tmp_path):
+    dataset = tmp_path / "notes.txt"
+    dataset.write_text("\n".join(texts()) + "\n", encoding="utf-8")
+    output = tmp_path / "inputs"
+    previous = os.umask(0o022)
+    try:
+        assert run_prepare(output, "--dataset", str(dataset), "--labels", *CLASSES) == 0
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(output.stat().st_mode) == 0o755
+    assert {stat.S_IMODE(path.stat().st_mode) for path in output.iterdir()} == {0o644}
+
+
+@pytest.mark.parametrize("name", ["data.jsonl", "data.manifest", "data.jsonl.gz"])
+def test_json_lines_are_recognised_by_name(tmp_path, name):
+    from scripts import datasets
+
+    assert datasets.detect_format(tmp_path / name) == "jsonl"
+    assert datasets.detect_format(tmp_path / "a.txt") == "text"
