@@ -65,8 +65,10 @@ def labeling_job_output(root: str, job_name: str) -> str:
     return join_uri(labeling_job_folder(root, job_name), "manifests/output/output.manifest")
 
 
-def job_name(run: str, round_number: int, step: str) -> str:
-    return f"{run}-r{round_number:03d}-{step}"
+def job_name(run: str, round_number: int, step: str, attempt: int = 0) -> str:
+    """The name of a round's job; ``attempt`` (the loop's redrive count) keeps a redriven round's
+    SageMaker jobs apart from the first attempt's, as SageMaker requires unique job names."""
+    return f"{run}-r{round_number:03d}-{step}" + (f"-{attempt}" if attempt else "")
 
 
 def job_round(name: str, step: str) -> int | None:
