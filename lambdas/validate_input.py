@@ -10,6 +10,7 @@ import math
 from typing import Any
 
 from byoal import layout, manifest
+from byoal.answer_key import check_answer_key
 from byoal import records as rec
 from byoal.errors import InputError
 from byoal.labels import load_label_categories
@@ -45,6 +46,8 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
         raise InputError(f"'InputConfig.DataSource.S3DataSource.ManifestS3Uri': {error}") from None
     if record_count == 0:
         raise InputError(f"{source_uri}: the input manifest holds no records")
+    if config["AnswerKeyS3Uri"] and storage.exists(config["AnswerKeyS3Uri"]):
+        check_answer_key(storage, config["AnswerKeyS3Uri"], source_uri, label_attribute=attribute, num_classes=len(labels))
     with storage.open_read(source_uri) as stream, storage.open_write(copy_uri) as sink:
         while chunk := stream.read(1024 * 1024):
             sink.write(chunk)
