@@ -3,6 +3,7 @@
 ::
 
     <S3OutputPath><run-id>/
+        execution.json                            the execution that owns the folder
         input/input.manifest                      the validated copy of the input manifest
         working/with-ids.manifest                 the input with a record id on every line
         rounds/<NNN>/...                          one folder per round (000 is the seed batch)
@@ -26,6 +27,10 @@ def run_id(prefix: str, execution_name: str) -> str:
 
 def run_root(output_path: str, run: str) -> str:
     return join_uri(output_path, run) + "/"
+
+
+def execution_marker(root: str) -> str:
+    return join_uri(root, "execution.json")
 
 
 def input_copy(root: str) -> str:
