@@ -214,6 +214,8 @@ def main(argv: list[str] | None = None) -> int:
             )
             if arguments.inputs is not None and (build_request(arguments), arguments.name or name) != (request, name):
                 print("note: the options and inputs of this command differ from the execution's; they are not used", flush=True)
+            if isinstance(point.state_input, dict):
+                progress.round = point.state_input.get("counts", {}).get("next_round", 0)
             result = workflow.redrive(point, history=progress.on_event)
         else:
             request = build_request(arguments)

@@ -107,6 +107,8 @@ class StateMachine:
         execution = _Execution(self, point.input, point.execution_name, redrive=point)
         if execution.arn != point.execution_arn:
             raise ValueError(f"execution {point.execution_arn} is not an execution of state machine {self.arn}")
+        if point.state_name is not None and point.state_name not in self.definition["States"]:
+            raise ValueError(f"state machine {self.arn} has no state {point.state_name!r} to redrive from")
         return execution.run()
 
 
