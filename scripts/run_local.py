@@ -206,9 +206,8 @@ def main(argv: list[str] | None = None) -> int:
         started = time.monotonic()
         if point is not None:
             request, name = point.input, point.execution_name
-            where = f"state {point.state_name}" if point.state_name else "its first state"
             print(
-                f"resuming execution {name} in {arguments.workdir} from {where} (redrive {point.redrive_count}) "
+                f"resuming execution {name} in {arguments.workdir} from state {point.state_name} (redrive {point.redrive_count}) "
                 "with the input it started with; --restart discards it and starts over",
                 flush=True,
             )
@@ -240,7 +239,9 @@ def main(argv: list[str] | None = None) -> int:
             )
             return 1
         summary = summarize(workflow, request, result.output, wall)
-        (arguments.workdir / "summary.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
+        partial = arguments.workdir / "summary.json.partial"
+        partial.write_text(json.dumps(summary, indent=1), encoding="utf-8")
+        partial.replace(arguments.workdir / "summary.json")
         write_report(summary, arguments.workdir / "report.html")
         print(format_table(summary["rounds_table"]))
         accuracy = summary.get("model_label_accuracy")
