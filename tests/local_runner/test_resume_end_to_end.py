@@ -178,3 +178,45 @@ def test_restart_discards_the_work_directorys_execution_and_nothing_else(inputs,
     started = [event["execution_name"] for event in events_of(workdir) if event["event"] == "ExecutionStarted"]
     assert started == ["second"] and (workdir / "notes.txt").read_text() == "mine"
     assert len(list(workdir.glob("s3/byoal-local/inputs/output/*/final/output.manifest"))) == 1
+
+
+def test_labels_sent_while_a_callback_run_was_down_are_kept_and_never_asked_again(inputs, tmp_path):
+    folder = tmp_path / "inputs"
+    folder.mkdir()
+    for path in inputs.iterdir():
+        (folder / path.name).write_bytes(path.read_bytes())
+    request = json.loads((inputs / "request.json").read_text())
+    request["ActiveLearningConfig"].update(Workforce="Callback", MaxRounds=0, SeedShare=0.5)
+    (folder / "request.json").write_text(json.dumps(request))
+    workdir = tmp_path / "run"
+    command = [sys.executable, "-m", "scripts.run_local", "--inputs", str(folder), "--workdir", str(workdir), "--name", "callback", "--quiet"]
+    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    try:
+        while not list(workdir.glob("s3/**/callback.json")) and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        os.kill(process.pid, signal.SIGKILL)
+    finally:
+        process.wait(timeout=60)
+    [pending] = workdir.glob("s3/**/callback.json")
+    pending_uri = "s3://" + pending.relative_to(workdir / "s3").as_posix()
+    batch_uri = json.loads(pending.read_text())["input_manifest"]
+    batch = records_of(workdir / "s3" / batch_uri[len("s3://"):])
+    answers = records_of(inputs / "answers.manifest")
+    labeled = tmp_path / "labels.jsonl"
+    labeled.write_text("".join(json.dumps({"byoal-id": r["byoal-id"], "category": answers[r["byoal-id"]]["category"]}) + "\n" for r in batch))
+    submit = [sys.executable, "-m", "scripts.local_callback", "--workdir", str(workdir), "--pending", pending_uri, "--labeled", str(labeled)]
+    # The person labels the batch while the run is down.
+    assert subprocess.run(submit, cwd=REPO, capture_output=True, timeout=120).returncode == 0
+
+    resumed = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300)
+
+    assert resumed.returncode == 0, resumed.stderr
+    assert resumed.stdout.splitlines()[0].startswith(f"resuming execution callback in {workdir} from state LabelWithCallback (redrive 1)")
+    summary = json.loads((workdir / "summary.json").read_text())
+    assert summary["human_labeled"] == RECORDS // 2 and summary["human_labeled"] - summary["input_human_labeled"] == len(batch)
+    assert human_labeled(records_of(Path(summary["final_manifest"]))) == {
+        identity: answers[identity]["category"] for identity in human_labeled(records_of(Path(summary["final_manifest"])))
+    }
+    again = subprocess.run(submit, cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 2 and "already has its labels" in again.stderr
