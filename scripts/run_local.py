@@ -17,6 +17,7 @@ directory's execution and starts a new one.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import shutil
 import sys
@@ -82,6 +83,9 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     )
     return parser.parse_args(argv)
 
+
+LOCK_FILE = "run.lock"
+"""Held (flock) while a run uses the work directory; the system drops it when the process ends, even killed."""
 
 RUN_FILES = ("s3", "history.jsonl", "summary.json", "report.html", "logs", "models", "task-tokens", "tmp")
 """What a run writes into its work directory; ``--restart`` removes exactly these."""
@@ -187,6 +191,12 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parse_arguments(argv)
 
     def command() -> int:
+        arguments.workdir.mkdir(parents=True, exist_ok=True)
+        lock = open(arguments.workdir / LOCK_FILE, "w")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise InputError(f"--workdir {arguments.workdir}: another run is using it; wait for it to end, or stop it") from None
         if arguments.restart:
             discard_run(arguments.workdir)
         progress = Progress(arguments.quiet)

@@ -220,3 +220,15 @@ def test_labels_sent_while_a_callback_run_was_down_are_kept_and_never_asked_agai
     }
     again = subprocess.run(submit, cwd=REPO, capture_output=True, text=True, timeout=120)
     assert again.returncode == 2 and "already has its labels" in again.stderr
+
+
+def test_a_work_directory_is_used_by_one_run_at_a_time(inputs, tmp_path, capsys):
+    import fcntl
+
+    workdir = tmp_path / "run"
+    workdir.mkdir()
+    with open(workdir / run_local.LOCK_FILE, "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        assert run_local.main(["--inputs", str(inputs), "--workdir", str(workdir), "--max-rounds", "0", "--quiet"]) == 2
+    assert "another run is using it" in capsys.readouterr().err
+    assert not (workdir / "history.jsonl").exists()
