@@ -3,6 +3,7 @@
 ::
 
     <S3OutputPath><run-id>/
+        execution.json                            the execution that owns the folder
         input/input.manifest                      the validated copy of the input manifest
         working/with-ids.manifest                 the input with a record id on every line
         rounds/<NNN>/...                          one folder per round (000 is the seed batch)
@@ -26,6 +27,10 @@ def run_id(prefix: str, execution_name: str) -> str:
 
 def run_root(output_path: str, run: str) -> str:
     return join_uri(output_path, run) + "/"
+
+
+def execution_marker(root: str) -> str:
+    return join_uri(root, "execution.json")
 
 
 def input_copy(root: str) -> str:
@@ -65,8 +70,10 @@ def labeling_job_output(root: str, job_name: str) -> str:
     return join_uri(labeling_job_folder(root, job_name), "manifests/output/output.manifest")
 
 
-def job_name(run: str, round_number: int, step: str) -> str:
-    return f"{run}-r{round_number:03d}-{step}"
+def job_name(run: str, round_number: int, step: str, attempt: int = 0) -> str:
+    """The name of a round's job; ``attempt`` (the loop's redrive count) keeps a redriven round's
+    SageMaker jobs apart from the first attempt's, as SageMaker requires unique job names."""
+    return f"{run}-r{round_number:03d}-{step}" + (f"-{attempt}" if attempt else "")
 
 
 def job_round(name: str, step: str) -> int | None:

@@ -3,6 +3,9 @@
 Every URI the workflow handles is an ``s3://bucket/key`` URI. :class:`LocalStorage` maps it to
 ``<root>/bucket/key`` so the offline runner and the tests use the same URIs as a deployment.
 Writes are atomic: an object appears whole once its writer closes without error, or not at all.
+A write with ``if_absent=True`` publishes only if no object has that key (S3's conditional write,
+``If-None-Match: *``; locally a hard link, which fails if the name exists), so of two writers
+racing for one key exactly one wins and the other gets :class:`ObjectExists`.
 """
 
 from __future__ import annotations
@@ -22,6 +25,10 @@ _MULTIPART_CHUNK = 16 * 1024 * 1024
 
 class StorageError(Exception):
     """A storage operation failed for a reason the caller should report (missing object, bad URI)."""
+
+
+class ObjectExists(StorageError):
+    """A write-if-absent found the object already there; nothing was written."""
 
 
 def split_uri(uri: str) -> tuple[str, str]:
@@ -46,8 +53,11 @@ class Storage(Protocol):
         """A binary stream over the object; raises StorageError if it does not exist."""
 
     @contextmanager
-    def open_write(self, uri: str) -> Iterator[IO[bytes]]:
-        """A binary sink; the object is published only when the block exits without error."""
+    def open_write(self, uri: str, *, if_absent: bool = False) -> Iterator[IO[bytes]]:
+        """A binary sink; the object is published only when the block exits without error.
+
+        With ``if_absent`` it is published only if the key holds no object; else ObjectExists.
+        """
 
     def list(self, prefix_uri: str) -> list[str]:
         """URIs of the objects under a prefix, sorted by key."""
@@ -85,14 +95,23 @@ class LocalStorage:
         return open(path, "rb")
 
     @contextmanager
-    def open_write(self, uri: str) -> Iterator[IO[bytes]]:
+    def open_write(self, uri: str, *, if_absent: bool = False) -> Iterator[IO[bytes]]:
         path = self.path(uri)
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
         try:
             with os.fdopen(handle, "wb") as sink:
                 yield sink
-            os.replace(temporary, path)
+                sink.flush()
+                os.fsync(sink.fileno())
+            if if_absent:
+                try:
+                    os.link(temporary, path)
+                except FileExistsError:
+                    raise ObjectExists(f"object already exists: {uri}") from None
+                Path(temporary).unlink()
+            else:
+                os.replace(temporary, path)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
@@ -120,8 +139,9 @@ class LocalStorage:
 class _MultipartUpload(io.RawIOBase):
     """A write-only stream that uploads to S3 in parts and publishes the object on commit."""
 
-    def __init__(self, client, bucket: str, key: str) -> None:
+    def __init__(self, client, bucket: str, key: str, *, if_absent: bool = False) -> None:
         self._client, self._bucket, self._key = client, bucket, key
+        self._condition = {"IfNoneMatch": "*"} if if_absent else {}
         self._buffer = bytearray()
         self._parts: list[dict] = []
         self._upload_id: str | None = None
@@ -146,14 +166,21 @@ class _MultipartUpload(io.RawIOBase):
         self._buffer.clear()
 
     def commit(self) -> None:
-        if self._upload_id is None:
-            self._client.put_object(Bucket=self._bucket, Key=self._key, Body=bytes(self._buffer))
-            return
-        if self._buffer:
-            self._upload_part()
-        self._client.complete_multipart_upload(
-            Bucket=self._bucket, Key=self._key, UploadId=self._upload_id, MultipartUpload={"Parts": self._parts}
-        )
+        try:
+            if self._upload_id is None:
+                self._client.put_object(Bucket=self._bucket, Key=self._key, Body=bytes(self._buffer), **self._condition)
+                return
+            if self._buffer:
+                self._upload_part()
+            self._client.complete_multipart_upload(
+                Bucket=self._bucket, Key=self._key, UploadId=self._upload_id, MultipartUpload={"Parts": self._parts},
+                **self._condition,
+            )
+        except self._client.exceptions.ClientError as error:
+            # 412: the object exists; 409: another conditional write to the key is under way.
+            if self._condition and error.response["Error"]["Code"] in ("PreconditionFailed", "ConditionalRequestConflict"):
+                raise ObjectExists(f"object already exists: s3://{self._bucket}/{self._key}") from None
+            raise
 
     def abort(self) -> None:
         if self._upload_id is not None:
@@ -189,9 +216,9 @@ class S3Storage:
         return body
 
     @contextmanager
-    def open_write(self, uri: str) -> Iterator[IO[bytes]]:
+    def open_write(self, uri: str, *, if_absent: bool = False) -> Iterator[IO[bytes]]:
         bucket, key = split_uri(uri)
-        upload = _MultipartUpload(self._client, bucket, key)
+        upload = _MultipartUpload(self._client, bucket, key, if_absent=if_absent)
         sink = io.BufferedWriter(upload, buffer_size=1024 * 1024)
         try:
             yield sink

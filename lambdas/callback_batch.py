@@ -2,6 +2,9 @@
 
 The state machine waits (``.waitForTaskToken``) until ``callback_resume`` receives the labeled
 manifest. The token is stored in the run's bucket (encrypted at rest), never logged.
+
+If the batch has labels already — stored before the execution stopped, and now redriven — they are
+handed over at once with the new token: a labeled batch is never asked for again.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from typing import Any
 
 from byoal import layout
 from byoal.storage import storage_from_environment, write_bytes
+from lambdas.callback_resume import resume, resumer_from_environment
 
 PENDING_FILE = "callback.json"
 
@@ -32,4 +36,7 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
         "labels": config["Labels"],
     }
     write_bytes(storage, uri, json.dumps(pending, indent=1).encode("utf-8"))
+    if storage.exists(batch["output_manifest"]):
+        resume(resumer_from_environment(), pending)
+        return {"pending": uri, "records": batch["count"], "labeled_before": True}
     return {"pending": uri, "records": batch["count"]}

@@ -81,7 +81,7 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
             "both need human labels (raise SeedShare or label part of the input manifest)"
         )
     return {
-        "job_name": layout.job_name(event["run"]["id"], round_number, "train"),
+        "job_name": layout.job_name(event["run"]["id"], round_number, "train", event.get("attempt", 0)),
         **settings,
         "InputDataConfig": [_channel(name, uri, event["algorithm"], attribute) for name, uri in channel_uris.items()],
         "OutputDataConfig": {"S3OutputPath": layout.round_folder(root, round_number) + "model/"},

@@ -30,7 +30,7 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     )
     count = manifest.write_records(storage, folder + "input/records.jsonl", records)
     return {
-        "job_name": layout.job_name(event["run"]["id"], round_number, "transform"),
+        "job_name": layout.job_name(event["run"]["id"], round_number, "transform", event.get("attempt", 0)),
         "input_prefix": folder + "input/",
         "output_prefix": folder + "output/",
         "records": count,

@@ -3,7 +3,8 @@
 The answer key is a fully labeled copy of the dataset, in input order. A record is matched by its
 ``byoal-id`` when the key carries one, else by its position (the id the workflow assigned), and
 its text must agree. With ``AnnotatorErrorRate`` e, each label is replaced, with probability e, by
-another class chosen at random (seeded, so a re-run labels identically).
+another class chosen at random (seeded, so a re-run labels identically). A batch that has its
+labels already (answered before the execution stopped) is not labeled again.
 """
 
 from __future__ import annotations
@@ -58,6 +59,8 @@ def simulate_labels(
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     storage = storage_from_environment()
     config, batch_job = event["config"], event["human_batch"]
+    if storage.exists(batch_job["output_manifest"]):
+        return {"output_manifest": batch_job["output_manifest"]}
     batch = list(manifest.read_records(storage, batch_job["input_manifest"]))
     labeled = simulate_labels(
         batch,

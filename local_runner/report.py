@@ -60,10 +60,15 @@ def failing_task(history_path: Path) -> dict[str, Any] | None:
 _MESSAGE_KEYS = ("errorMessage", "FailureReason", "Cause", "cause", "message")
 _ADVICE = {
     "ValidateInput": "fix the field the message names in the request (or the prepared inputs), then run again",
-    "TrainModel": "fix the hyperparameter or the training data the message names, then run again",
-    "PredictRecords": "check the model's serving code against the message, then run again",
+    "TrainModel": "fix the hyperparameter or the training data the message names, then run the same command again: "
+    "it resumes from that state (add --restart if the cause is in its inputs)",
+    "PredictRecords": "check the model's serving code against the message, then run the same command again: "
+    "it resumes from that state",
 }
-DEFAULT_ADVICE = "fix what the message names, then run the same command again"
+DEFAULT_ADVICE = (
+    "fix what the message names, then run the same command again: it resumes from that state "
+    "(add --restart if the cause is in its inputs)"
+)
 
 
 def failure_message(cause: str | None) -> str:
@@ -98,7 +103,7 @@ def failure_lines(
         state = failed_state or "?"
         location = f"state {state}"
     advice = (
-        "the labels did not arrive in time; start the run again"
+        "the labels did not arrive in time; run the same command again: it resumes and waits for them again (labels already submitted are kept)"
         if error == "States.Timeout"
         else (_ADVICE.get(state, DEFAULT_ADVICE))
     )

@@ -15,6 +15,24 @@ a Lambda function ARN                                    the same handler, calle
 ``states:startExecution.sync:2``                         a nested local execution
 s3:// URIs                                               ``<workdir>/s3/<bucket>/<key>``
 =======================================================  =============================================
+
+A work directory holds one execution of ActiveLearningLoop. Its history (``history.jsonl``) is
+written, and fsynced, one event at a time, so an execution that stopped — killed, or failed at a
+state — can be continued with :meth:`LocalWorkflow.redrive`, following the rules of Step Functions'
+``RedriveExecution`` (https://docs.aws.amazon.com/step-functions/latest/dg/redrive-executions.html):
+
+* the execution keeps its ARN, name and input; it "continues the failed execution from the
+  unsuccessful step and uses the same input", and the states that succeeded are not run again —
+  their outputs, as recorded, carry on (a human batch answered before the stop is not sent again);
+* a state cut off by a killed process has no exit event, and "a parent workflow redrives
+  unsuccessful states if there's no <stateType>Exited event corresponding to the <stateType>Entered
+  event" (redrive-map-run.html): it runs again with the input it had;
+* ``$$.Execution.RedriveCount`` counts the redrives; ``TimeoutSeconds`` starts again;
+* a ``startExecution.sync`` task that runs again starts a new child execution (a Standard
+  execution name cannot be reused: StartExecution answers ``ExecutionAlreadyExists`` for a closed
+  one), so the definitions name each round with the redrive count; the child runs from its start.
+
+The same definitions redrive on AWS with ``python -m scripts.start --redrive`` (docs/deploy.md).
 """
 
 from __future__ import annotations
@@ -22,6 +40,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -32,7 +51,18 @@ from byoal.storage import LOCAL_ROOT_ENV, LocalStorage
 from lambdas.callback_resume import LOCAL_TOKEN_DIR_ENV
 from statemachines import ACTIVE_LEARNING, ACTIVE_LEARNING_LOOP, FUNCTIONS, load_definition
 
-from local_runner.asl import ExecutionResult, JsonLinesHistory, ResourceRegistry, StateMachine, TaskContext, TaskFailure
+from local_runner.asl import (
+    ExecutionResult,
+    JsonLinesHistory,
+    NotRedrivable,
+    RedrivePoint,
+    ResourceRegistry,
+    StateMachine,
+    TaskContext,
+    TaskFailure,
+    read_events,
+    redrive_point,
+)
 from local_runner.sagemaker import LocalSageMaker
 from local_runner.service_requests import LAMBDA_INVOKE, OPERATIONS, RequestValidator
 from local_runner.workforces import LocalGroundTruth, TaskTokenInbox
@@ -46,6 +76,10 @@ PARTITION = "aws"
 ROUND_ARN = f"arn:{PARTITION}:states:{REGION}:{ACCOUNT}:stateMachine:{ROUND_NAME}"
 INTEGRATION = f"arn:{PARTITION}:states:::"
 SAGEMAKER = INTEGRATION + "sagemaker:"
+
+
+def loop_execution_arn(name: str) -> str:
+    return f"arn:{PARTITION}:states:{REGION}:{ACCOUNT}:execution:{LOOP_NAME}:{name}"
 
 
 def function_arn(module: str) -> str:
@@ -99,12 +133,14 @@ class LocalWorkflow:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.storage = LocalStorage(self.workdir / "s3")
         self.history_path = self.workdir / "history.jsonl"
+        self.scratch = self.workdir / "tmp"
+        shutil.rmtree(self.scratch, ignore_errors=True)
         self.log = log
         self.sleep = sleep
         self.on_task = on_task
         self._history: Callable[[dict[str, Any]], None] | None = None
         self.requests = RequestValidator()
-        self.sagemaker = LocalSageMaker(self.storage, self.workdir, log=log)
+        self.sagemaker = LocalSageMaker(self.storage, self.workdir, scratch=self.scratch, log=log)
         self.ground_truth = LocalGroundTruth(self.storage, answer_key_uri=answer_key_uri, error_rate=annotator_error_rate, seed=seed)
         self.inbox = TaskTokenInbox(self.workdir / "task-tokens", log=log)
         self.loop_definition = load_definition(ACTIVE_LEARNING_LOOP, SUBSTITUTIONS)
@@ -169,8 +205,28 @@ class LocalWorkflow:
             raise TaskFailure("States.TaskFailed", json.dumps({**description, "Error": result.error, "Cause": result.cause}))
         return {**description, "Output": result.output}
 
+    def stopped_execution(self) -> RedrivePoint | None:
+        """Where this work directory's execution would continue, or None if it holds none.
+
+        Raises NotRedrivable if its execution succeeded.
+        """
+        events = read_events(self.history_path)
+        started = next((e for e in events if e["event"] == "ExecutionStarted" and e["state_machine_arn"].endswith(f":{LOOP_NAME}")), None)
+        if started is None:
+            return None
+        return redrive_point(events, started["execution_arn"])
+
     def run(self, request: dict[str, Any], *, name: str, history: Callable[[dict[str, Any]], None] | None = None) -> ExecutionResult:
         """Start ActiveLearningLoop with the execution input and run it to its end."""
+        return self._execute(lambda machine: machine.start_execution(request, name=name), history)
+
+    def redrive(self, point: RedrivePoint, *, history: Callable[[dict[str, Any]], None] | None = None) -> ExecutionResult:
+        """Continue the stopped execution from ``point`` (see :meth:`stopped_execution`) to its end."""
+        return self._execute(lambda machine: machine.redrive_execution(point), history)
+
+    def _execute(
+        self, start: Callable[[StateMachine], ExecutionResult], history: Callable[[dict[str, Any]], None] | None
+    ) -> ExecutionResult:
         writer = JsonLinesHistory(self.history_path)
 
         def record(event: dict[str, Any]) -> None:
@@ -179,7 +235,10 @@ class LocalWorkflow:
                 history(event)
 
         self._history = record
-        with environment({LOCAL_ROOT_ENV: str(self.storage.root), LOCAL_TOKEN_DIR_ENV: str(self.inbox.directory)}):
-            result = self._machine(self.loop_definition, LOOP_NAME, record).start_execution(request, name=name)
-        self.log(f"service requests that passed botocore's validation: {self.requests.summary()}")
-        return result
+        try:
+            with environment({LOCAL_ROOT_ENV: str(self.storage.root), LOCAL_TOKEN_DIR_ENV: str(self.inbox.directory)}):
+                result = start(self._machine(self.loop_definition, LOOP_NAME, record))
+            self.log(f"service requests that passed botocore's validation: {self.requests.summary()}")
+            return result
+        finally:
+            shutil.rmtree(self.scratch, ignore_errors=True)

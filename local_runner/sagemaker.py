@@ -61,9 +61,10 @@ def load_packed_model(archive: Path, directory: Path) -> Any:
 
 
 class LocalSageMaker:
-    def __init__(self, storage: LocalStorage, workdir: Path, *, log: Callable[[str], None] = print) -> None:
+    def __init__(self, storage: LocalStorage, workdir: Path, *, scratch: Path, log: Callable[[str], None] = print) -> None:
         self.storage = storage
         self.workdir = workdir
+        self.scratch = scratch
         self.log = log
         self.models: dict[str, str] = {}
         self._predictors: dict[str, Any] = {}
@@ -81,7 +82,8 @@ class LocalSageMaker:
     def create_training_job(self, parameters: dict[str, Any], context: TaskContext) -> dict[str, Any]:
         name = parameters["TrainingJobName"]
         started = time.time()
-        with tempfile.TemporaryDirectory(prefix=f"{name}-", dir=self.workdir) as scratch:
+        self.scratch.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix=f"{name}-", dir=self.scratch) as scratch:
             opt_ml = Path(scratch)
             config = opt_ml / "input" / "config"
             config.mkdir(parents=True)

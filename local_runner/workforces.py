@@ -4,6 +4,8 @@
 answer key and error rate of the run) and writes the output where Ground Truth would.
 ``.waitForTaskToken`` tasks wait until a token's answer appears in the token folder, which is
 where ``callback_resume`` writes when it runs offline (``BYOAL_LOCAL_TASK_TOKEN_DIR``).
+A labeling job whose output exists already (answered before the execution stopped) is not
+answered again.
 """
 
 from __future__ import annotations
@@ -39,6 +41,17 @@ class LocalGroundTruth:
         name = parameters["LabelingJobName"]
         batch_uri = parameters["InputConfig"]["DataSource"]["S3DataSource"]["ManifestS3Uri"]
         output_uri = parameters["OutputConfig"]["S3OutputPath"].rstrip("/") + f"/{name}/manifests/output/output.manifest"
+        if not self.storage.exists(output_uri):
+            self._label(parameters, name, batch_uri, output_uri)
+        labeled = sum(1 for _ in manifest.read_records(self.storage, output_uri))
+        return {
+            "LabelingJobName": name,
+            "LabelingJobStatus": "Completed",
+            "LabelCounters": {"TotalLabeled": labeled, "HumanLabeled": labeled, "MachineLabeled": 0},
+            "LabelingJobOutput": {"OutputDatasetS3Uri": output_uri},
+        }
+
+    def _label(self, parameters: dict[str, Any], name: str, batch_uri: str, output_uri: str) -> None:
         labeled = simulate_labels(
             list(manifest.read_records(self.storage, batch_uri)),
             manifest.read_numbered_records(self.storage, self.answer_key_uri),
@@ -51,12 +64,6 @@ class LocalGroundTruth:
             labeled_at=iso_timestamp(),
         )
         manifest.write_records(self.storage, output_uri, labeled)
-        return {
-            "LabelingJobName": name,
-            "LabelingJobStatus": "Completed",
-            "LabelCounters": {"TotalLabeled": len(labeled), "HumanLabeled": len(labeled), "MachineLabeled": 0},
-            "LabelingJobOutput": {"OutputDatasetS3Uri": output_uri},
-        }
 
 
 class TaskTokenInbox:
@@ -72,6 +79,8 @@ class TaskTokenInbox:
 
     def wait(self, token: str, context: TaskContext, *, pending: str) -> Any:
         answer = self.path(token)
+        if answer.exists():
+            return json.loads(answer.read_text(encoding="utf-8"))
         self.log(
             f"waiting for labels: label them in the page (python -m scripts.label --workdir {self.directory.parent}), "
             f"or send a labeled manifest: python -m scripts.local_callback --workdir {self.directory.parent} "

@@ -24,7 +24,7 @@ from byoal.errors import InputError
 from byoal.request import validate_request
 from byoal.storage import S3Storage, Storage, StorageError, read_bytes
 from lambdas.callback_batch import PENDING_FILE
-from lambdas.callback_resume import labeled_batch
+from lambdas.callback_resume import already_labeled, labeled_batch
 from scripts import aws_stack, cli
 
 LABELED_FILE = "callback-labeled.manifest"
@@ -138,7 +138,7 @@ def submit(args: argparse.Namespace) -> int:
     except StorageError as error:
         raise InputError(f"--pending: {error}") from None
     if storage.exists(pending["output_manifest"]):
-        raise InputError(f"--pending {args.pending}: batch {pending['job_name']} already has its labels")
+        raise already_labeled(pending)
     batch = list(manifest.read_records(storage, pending["input_manifest"]))
     labeled = labeled_batch(
         batch,

@@ -6,12 +6,20 @@ DIR is a folder from ``python -m scripts.prepare``. Its files are placed in ``W/
 that ``DIR/request.json`` names, then the ActiveLearningLoop definition — the same file CDK
 deploys — runs in-process. Progress is printed while it runs; at the end a table per round,
 ``W/summary.json``, ``W/report.html`` and the execution history ``W/history.jsonl``.
+
+A work directory holds one execution. Run the same command again on a work directory whose
+execution stopped (killed, or failed at a state) and it continues that execution where it stopped,
+like a Step Functions redrive (see ``local_runner.runner``): same input, finished steps kept, no
+human batch asked twice. The first line says which it does. ``--restart`` discards the work
+directory's execution and starts a new one.
 """
 
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
+import shutil
 import sys
 import time
 from datetime import datetime, timezone
@@ -21,7 +29,7 @@ from typing import Any
 from byoal import round_stats
 from byoal.errors import InputError
 from byoal.request import STRATEGIES, validate_request
-from local_runner.asl import TaskContext
+from local_runner.asl import NotRedrivable, TaskContext
 from local_runner.report import (
     failing_task,
     failure_lines,
@@ -63,7 +71,7 @@ STAGES = {
 
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m scripts.run_local", description=__doc__.splitlines()[0])
-    parser.add_argument("--inputs", type=Path, required=True, help="folder written by python -m scripts.prepare")
+    parser.add_argument("--inputs", type=Path, help="folder written by python -m scripts.prepare (not needed to resume)")
     parser.add_argument("--workdir", type=Path, required=True, help="where the run keeps its storage, history and report")
     parser.add_argument("--strategy", choices=STRATEGIES, help="query strategy for the human batches (default margin)")
     parser.add_argument("--target-accuracy", type=float, help="accuracy the auto-labels must reach (default 0.95)")
@@ -78,10 +86,32 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--epochs", type=int, help="training epochs of the bundled model")
     parser.add_argument("--name", help="execution name (default local-<UTC time>)")
     parser.add_argument("--quiet", action="store_true", help="print only the final table")
+    parser.add_argument(
+        "--restart", action="store_true",
+        help="discard the work directory's execution (its labels and history) and start a new one",
+    )
     return parser.parse_args(argv)
 
 
+LOCK_FILE = "run.lock"
+"""Held (flock) while a run uses the work directory; the system drops it when the process ends, even killed."""
+
+RUN_FILES = ("s3", "history.jsonl", "summary.json", "report.html", "logs", "models", "task-tokens", "tmp")
+"""What a run writes into its work directory; ``--restart`` removes exactly these."""
+
+
+def discard_run(workdir: Path) -> None:
+    for name in RUN_FILES:
+        path = workdir / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
+
+
 def build_request(arguments: argparse.Namespace) -> dict[str, Any]:
+    if arguments.inputs is None:
+        raise InputError(f"--inputs is required: {arguments.workdir} holds no execution to resume")
     path = arguments.inputs / "request.json"
     try:
         request = json.loads(path.read_text(encoding="utf-8"))
@@ -163,28 +193,69 @@ def summarize(workflow: LocalWorkflow, request: dict[str, Any], output: dict[str
     return summary
 
 
+def workflow_for(request: dict[str, Any], workdir: Path, progress: Progress) -> LocalWorkflow:
+    """The offline workflow for ``request``: its offline Ground Truth stand-in labels from the request's answer key."""
+    config = validate_request(request)
+    return LocalWorkflow(
+        workdir,
+        answer_key_uri=config["AnswerKeyS3Uri"],
+        annotator_error_rate=config["AnnotatorErrorRate"],
+        seed=config["Seed"],
+        on_task=progress.on_task,
+        log=progress.say,
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     arguments = parse_arguments(argv)
 
     def command() -> int:
-        request = build_request(arguments)
-        config = validate_request(request)
-        files = input_files(request, arguments.inputs)
+        arguments.workdir.mkdir(parents=True, exist_ok=True)
+        lock = open(arguments.workdir / LOCK_FILE, "w")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise InputError(f"--workdir {arguments.workdir}: another run is using it; wait for it to end, or stop it") from None
+        if arguments.restart:
+            discard_run(arguments.workdir)
         progress = Progress(arguments.quiet)
-        workflow = LocalWorkflow(
-            arguments.workdir,
-            answer_key_uri=config["AnswerKeyS3Uri"],  # the offline Ground Truth stand-in labels from it
-            annotator_error_rate=config["AnnotatorErrorRate"],
-            seed=config["Seed"],
-            on_task=progress.on_task,
-            log=progress.say,
-        )
-        for uri, path in files.items():
-            workflow.storage.put_file(uri, path)
-        name = arguments.name or "local-" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
-        progress.say(f"execution {name}: {len(files)} input files in {workflow.storage.root}")
+        workflow = LocalWorkflow(arguments.workdir, on_task=progress.on_task, log=progress.say)
+        try:
+            point = workflow.stopped_execution()
+        except NotRedrivable as finished:
+            raise InputError(
+                f"--workdir {arguments.workdir}: {finished} (summary: {arguments.workdir / 'summary.json'}); "
+                "add --restart to discard it and run again"
+            ) from None
+        if point is not None and point.state_name in (None, workflow.loop_definition["StartAt"]):
+            # It stopped before any state succeeded (bad input, say): nothing to keep, start afresh.
+            discard_run(arguments.workdir)
+            workflow = LocalWorkflow(arguments.workdir, on_task=progress.on_task, log=progress.say)
+            point = None
         started = time.monotonic()
-        result = workflow.run(request, name=name, history=progress.on_event)
+        if point is not None:
+            request, name = point.input, point.execution_name
+            print(
+                f"resuming execution {name} in {arguments.workdir} from state {point.state_name} (redrive {point.redrive_count}) "
+                "with the input it started with; --restart discards it and starts over",
+                flush=True,
+            )
+            if arguments.inputs is not None and (build_request(arguments), arguments.name or name) != (request, name):
+                print("note: the options and inputs of this command differ from the execution's; they are not used", flush=True)
+            if isinstance(point.state_input, dict):
+                progress.round = point.state_input.get("counts", {}).get("next_round", 0)
+            workflow = workflow_for(request, arguments.workdir, progress)
+            result = workflow.redrive(point, history=progress.on_event)
+        else:
+            request = build_request(arguments)
+            files = input_files(request, arguments.inputs)
+            name = arguments.name or "local-" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+            print(f"starting execution {name} in {arguments.workdir}", flush=True)
+            workflow = workflow_for(request, arguments.workdir, progress)
+            for uri, path in files.items():
+                workflow.storage.put_file(uri, path)
+            progress.say(f"execution {name}: {len(files)} input files in {workflow.storage.root}")
+            result = workflow.run(request, name=name, history=progress.on_event)
         wall = time.monotonic() - started
         if result.status != "SUCCEEDED":
             lines = failure_lines(
@@ -194,7 +265,9 @@ def main(argv: list[str] | None = None) -> int:
             print("\n".join(lines), file=sys.stderr)
             return 1
         summary = summarize(workflow, request, result.output, wall)
-        (arguments.workdir / "summary.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
+        partial = arguments.workdir / "summary.json.partial"
+        partial.write_text(json.dumps(summary, indent=1), encoding="utf-8")
+        partial.replace(arguments.workdir / "summary.json")
         write_report(summary, arguments.workdir / "report.html")
         print(format_table(summary["rounds_table"]))
         accuracy = summary.get("model_label_accuracy")

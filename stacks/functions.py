@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aws_cdk import Duration, IgnoreMode, RemovalPolicy
+from aws_cdk import ArnFormat, Duration, IgnoreMode, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -143,13 +143,23 @@ class WorkflowFunctions(Construct):
         }
         self._resume = steps[CALLBACK_RESUME]
         self.resume: lambda_.Function = self._resume.function
+        self._batch = steps[function_id("CallbackBatchFunctionArn")]
 
-    def allow_resume(self, state_machine_arn: str) -> None:
-        """Let the resume function answer the task tokens of this state machine (the one waiting for labels)."""
-        self._resume.role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="AnswerCallbackTasks",
-                actions=["states:SendTaskFailure", "states:SendTaskSuccess"],
-                resources=[state_machine_arn],
-            )
+    def allow_resume(self, state_machine_arn: str, state_machine_name: str) -> None:
+        """Let the Callback functions answer the task tokens of this state machine (the one waiting for labels).
+
+        The batch function answers its own token when a redriven task finds its batch labeled already.
+        The state machine refers to that function, so its grant names the machine by its ARN built from
+        its name (a reference to the machine would be a circular dependency).
+        """
+        by_name = Stack.of(self).format_arn(
+            service="states", resource="stateMachine", resource_name=state_machine_name, arn_format=ArnFormat.COLON_RESOURCE_NAME
         )
+        for step, resource in ((self._resume, state_machine_arn), (self._batch, by_name)):
+            step.role.add_to_principal_policy(
+                iam.PolicyStatement(
+                    sid="AnswerCallbackTasks",
+                    actions=["states:SendTaskFailure", "states:SendTaskSuccess"],
+                    resources=[resource],
+                )
+            )

@@ -54,7 +54,7 @@ class WorkflowStack(Stack):
             log_retention=config.log_retention,
             removal_policy=config.removal_policy,
         )
-        functions.allow_resume(machines.loop.state_machine_arn)
+        functions.allow_resume(machines.loop.state_machine_arn, f"ActiveLearningLoop-{config.stage}")
 
         outputs = {
             "BucketName": (storage.bucket.bucket_name, "The bucket for inputs, runs and models"),

@@ -10,7 +10,7 @@ TaskResources for how a resource returns a result or fails.
 """
 
 from .errors import DefinitionError, StatesError, TaskFailure
-from .history import HistorySink, JsonLinesHistory
+from .history import HistorySink, JsonLinesHistory, NotRedrivable, RedrivePoint, read_events, redrive_point
 from .interpreter import FAILED, SUCCEEDED, TIMED_OUT, ExecutionResult, StateMachine
 from .resources import ResourceHandler, ResourceRegistry, TaskContext, TaskResources
 
@@ -20,6 +20,10 @@ __all__ = [
     "FAILED",
     "HistorySink",
     "JsonLinesHistory",
+    "NotRedrivable",
+    "RedrivePoint",
+    "read_events",
+    "redrive_point",
     "ResourceHandler",
     "ResourceRegistry",
     "StateMachine",

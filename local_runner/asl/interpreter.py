@@ -106,6 +106,20 @@ class StateMachine:
         """Run one execution to its end and report how it ended."""
         return _Execution(self, input, name or str(uuid.uuid4())).run()
 
+    def redrive_execution(self, point: history.RedrivePoint) -> ExecutionResult:
+        """Continue a stopped execution of this machine from ``point`` (see history.redrive_point).
+
+        As Step Functions' RedriveExecution: same execution ARN and input, the states that succeeded
+        are not run again, ``$$.Execution.RedriveCount`` counts the redrives, and the execution's
+        TimeoutSeconds starts again from the redrive.
+        """
+        execution = _Execution(self, point.input, point.execution_name, redrive=point)
+        if execution.arn != point.execution_arn:
+            raise ValueError(f"execution {point.execution_arn} is not an execution of state machine {self.arn}")
+        if point.state_name is not None and point.state_name not in self.definition["States"]:
+            raise ValueError(f"state machine {self.arn} has no state {point.state_name!r} to redrive from")
+        return execution.run()
+
 
 class _ExecutionTimedOut(Exception):
     """The execution's TimeoutSeconds elapsed; unlike a StatesError no Catcher sees it."""
@@ -131,14 +145,16 @@ class _Visit:
 
 
 class _Execution:
-    def __init__(self, machine: StateMachine, input: Any, name: str) -> None:
+    def __init__(self, machine: StateMachine, input: Any, name: str, redrive: history.RedrivePoint | None = None) -> None:
         self.machine = machine
         self.name = name
         self.arn = f"arn:aws:states:{machine.region}:{machine.account_id}:execution:{machine.name}:{name}"
         self.input = as_json_value(input)
-        self.start_time = machine.clock()
+        self.redrive = redrive
+        now = machine.clock()
+        self.start_time = parse_timestamp(redrive.start_time) if redrive else now
         timeout = machine.definition.get("TimeoutSeconds")
-        self.deadline = self.start_time + timedelta(seconds=timeout) if timeout else None
+        self.deadline = now + timedelta(seconds=timeout) if timeout else None
         self.handlers: dict[str, Callable[[_Visit, Any], tuple[Any, str | None]]] = {
             "Pass": self.run_pass,
             "Task": self.run_task,
@@ -158,11 +174,16 @@ class _Execution:
         return format_timestamp(self.machine.clock())
 
     def run(self) -> ExecutionResult:
-        self.emit(
-            history.execution_started(
-                self.arn, self.name, self.machine.arn, self.input, format_timestamp(self.start_time)
+        start_at, data = None, self.input
+        if self.redrive is None:
+            self.emit(
+                history.execution_started(
+                    self.arn, self.name, self.machine.arn, self.input, format_timestamp(self.start_time)
+                )
             )
-        )
+        else:
+            start_at, data = self.redrive.state_name, self.redrive.state_input
+            self.emit(history.execution_redriven(self.arn, self.redrive.redrive_count, start_at, self.now()))
         output, error, cause, failed_state = None, None, None, None
         try:
             if not fits(self.input):
@@ -170,7 +191,7 @@ class _Execution:
                     DATA_LIMIT_EXCEEDED,
                     f"The execution input has {payload_bytes(self.input)} bytes; at most {MAX_PAYLOAD_BYTES} fit",
                 )
-            output = self.run_states(self.machine.definition, self.input, parent=None)
+            output = self.run_states(self.machine.definition, data, parent=None, start_at=start_at)
             status = SUCCEEDED
         except StatesError as failure:
             status, error, cause, failed_state = FAILED, failure.error, failure.cause, failure.state_name
@@ -187,9 +208,9 @@ class _Execution:
             status, output, error, cause, failed_state, self.arn, self.name, self.start_time, stop_time
         )
 
-    def run_states(self, machine: Mapping[str, Any], input: Any, parent: str | None) -> Any:
-        """Run from StartAt to a terminal state; returns its output or raises StatesError."""
-        name, data = machine["StartAt"], input
+    def run_states(self, machine: Mapping[str, Any], input: Any, parent: str | None, start_at: str | None = None) -> Any:
+        """Run from StartAt (or ``start_at``) to a terminal state; returns its output or raises StatesError."""
+        name, data = start_at or machine["StartAt"], input
         while True:
             data, next_name = self.run_state(name, machine["States"][name], data, parent)
             if next_name is None:
@@ -208,7 +229,7 @@ class _Execution:
                 output, next_name = self.handlers[state["Type"]](visit, raw_input)
                 if not fits(output):
                     raise data_limit_exceeded(name, terminal=True)
-                self.record(visit, raw_input, output)
+                self.record(visit, raw_input, output, next_name=next_name)
                 return output, next_name
             except StatesError as failure:
                 failure.state_name = failure.state_name or name
@@ -232,10 +253,12 @@ class _Execution:
             result_path_failure.state_name = visit.name
             self.record(visit, raw_input, None, result_path_failure)
             raise
-        self.record(visit, raw_input, output, failure)
+        self.record(visit, raw_input, output, failure, next_name=catcher["Next"])
         return output, catcher["Next"]
 
-    def record(self, visit: _Visit, raw_input: Any, output: Any, failure: StatesError | None = None) -> None:
+    def record(
+        self, visit: _Visit, raw_input: Any, output: Any, failure: StatesError | None = None, *, next_name: str | None = None
+    ) -> None:
         self.emit(
             history.state_visited(
                 self.arn,
@@ -244,6 +267,7 @@ class _Execution:
                 visit.parent,
                 raw_input,
                 output,
+                next_name,
                 format_timestamp(visit.entered),
                 self.now(),
                 failure.error if failure else None,
@@ -274,7 +298,7 @@ class _Execution:
                 "Name": self.name,
                 "RoleArn": self.machine.role_arn,
                 "StartTime": format_timestamp(self.start_time),
-                "RedriveCount": 0,
+                "RedriveCount": self.redrive.redrive_count if self.redrive else 0,
             },
             "State": {
                 "EnteredTime": format_timestamp(visit.entered),

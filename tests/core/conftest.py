@@ -62,7 +62,9 @@ def put_inputs(storage) -> Callable[..., dict[str, Any]]:
 
     def put(records: list[dict[str, Any]], answers: list[dict[str, Any]] | None = None, labels=LABELS, **config):
         manifest.write_records(storage, f"s3://{BUCKET}/inputs/input.manifest", records)
-        manifest.write_records(storage, f"s3://{BUCKET}/inputs/answers.manifest", answers or records)
+        if answers is None:
+            answers = [{"category": 0, **record} for record in records]
+        manifest.write_records(storage, f"s3://{BUCKET}/inputs/answers.manifest", answers)
         write_bytes(storage, f"s3://{BUCKET}/inputs/class_labels.json", json.dumps(label_category_document(labels)).encode())
         return make_request(**config)
 

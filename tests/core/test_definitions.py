@@ -1,4 +1,4 @@
-"""The two state-machine definitions: valid, fully wired, and every task guarded by Retry and Catch."""
+"""The two state-machine definitions: valid, fully wired, every task retried, and safe to redrive."""
 
 from __future__ import annotations
 
@@ -28,13 +28,22 @@ def tasks(definition):
 
 
 @pytest.mark.parametrize("path", DEFINITIONS, ids=lambda path: path.name)
-def test_every_task_retries_transient_errors_and_fails_with_its_cause(path):
+def test_every_task_retries_transient_errors_and_stops_the_execution_where_it_failed(path):
+    # A Catch into a Fail state would make a redrive restart at the Fail state (the state with no
+    # Exited event) and fail again; an uncaught error leaves the failed task as the redrive point.
     definition = load_definition(path, SUBSTITUTIONS)
-    failed = definition["States"]["WorkflowFailed"]
-    assert failed == {**failed, "Type": "Fail", "ErrorPath": "$.error.Error", "CausePath": "$.error.Cause"}
     for name, state in tasks(definition).items():
         assert state["Retry"] and all("States.ALL" not in retry["ErrorEquals"] for retry in state["Retry"]), name
-        assert state["Catch"] == [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "WorkflowFailed"}], name
+        assert "Catch" not in state, name
+
+
+def test_a_redriven_loop_starts_its_round_under_a_new_name_with_new_job_names():
+    loop = load_definition(ACTIVE_LEARNING_LOOP, SUBSTITUTIONS)["States"]["RunActiveLearningRound"]["Parameters"]
+    assert "$$.Execution.RedriveCount" in loop["Name.$"]
+    assert loop["Input"]["attempt.$"] == "$$.Execution.RedriveCount"
+    round_states = load_definition(ACTIVE_LEARNING, SUBSTITUTIONS)["States"]
+    for name in ("PrepareTrainingChannels", "PrepareTransformInput"):
+        assert round_states[name]["Parameters"]["attempt.$"] == "$.attempt"
 
 
 @pytest.mark.parametrize("path", DEFINITIONS, ids=lambda path: path.name)

@@ -190,8 +190,12 @@ def test_simulated_workforce_applies_the_error_rate_reproducibly(storage, put_in
 
 def test_simulated_workforce_refuses_an_answer_key_for_other_records(storage, put_inputs):
     request = put_inputs([{"source": "a"}, {"source": "b"}], [{"source": "a", "category": 0}, {"source": "B!", "category": 1}])
+    with pytest.raises(InputError, match="answer key .* line 2: its 'source' differs"):
+        validate_input.handler({"request": request, "execution_name": "e"})
+    request = put_inputs([{"source": "a"}, {"source": "b"}], [{"source": "a", "category": 0}, {"source": "b", "category": 1}])
     start = validate_input.handler({"request": request, "execution_name": "e"})
     state = {**start, "working": assign_ids.handler({"run": start["run"]})}
+    manifest.write_records(storage, request["ActiveLearningConfig"]["AnswerKeyS3Uri"], [{"source": "a", "category": 0}, {"source": "B!", "category": 1}])
     selection = f"s3://{BUCKET}/sel.manifest"
     manifest.write_records(storage, selection, [{"byoal-id": 1}])
     batch = prepare_human_batch.handler({**state, "selection": {"manifest": selection, "count": 1, "round": 0}})

@@ -93,3 +93,14 @@ def test_validation_and_id_assignment_are_idempotent(storage, put_inputs):
     assert run(request) == first
     assign_ids.handler({"run": first["run"]})
     assert snapshot(storage) == state
+
+
+def test_the_run_folder_belongs_to_one_execution(storage, put_inputs):
+    request = put_inputs([{"source": "a", "category": 1}, {"source": "b"}])
+    first = validate_input.handler({"request": request, "execution_name": "e", "execution_id": "arn:execution:Loop:e"})
+    # A retry or redrive of the same execution finds its own claim.
+    assert validate_input.handler({"request": request, "execution_name": "e", "execution_id": "arn:execution:Loop:e"}) == first
+    before = snapshot(storage)
+    with pytest.raises(InputError, match=f"the run folder {first['run']['root']} belongs to execution arn:execution:Loop:e"):
+        validate_input.handler({"request": request, "execution_name": "e", "execution_id": "arn:execution:OtherLoop:e"})
+    assert snapshot(storage) == before

@@ -171,7 +171,8 @@ def test_a_failure_reads_as_two_lines_with_the_reason_and_what_to_do(tmp_path):
     assert lines == [
         "the run failed at state PrepareTrainingChannels (run-round-1): round 1: 0 training and 4 validation records; "
         "both need human labels (raise SeedShare)",
-        f"what to do: fix what the message names, then run the same command again. The full cause (InputError) is in "
+        "what to do: fix what the message names, then run the same command again: it resumes from that state "
+            f"(add --restart if the cause is in its inputs). The full cause (InputError) is in "
         f"{tmp_path / 'history.jsonl'}",
     ]
     assert report.failure_message(nested) == report.failure_message(lambda_cause)

@@ -112,7 +112,7 @@ def test_a_failing_training_job_fails_the_execution_with_the_containers_reason(i
     workflow = workflow_with_inputs(inputs, tmp_path)
     result = workflow.run(request_for(inputs, HyperParameters={"epochs": "-3"}, MaxRounds=1), name="bad-epochs")
     assert result.status == "FAILED"
-    assert result.failed_state == "WorkflowFailed"
+    assert result.failed_state == "RunActiveLearningRound"
     assert "epochs" in result.cause and "FailureReason" in result.cause
     assert not list(tmp_path.glob("s3/**/final/output.manifest"))
 

@@ -393,7 +393,7 @@ def test_function_roles_reach_only_the_bucket_their_logs_and_xray(template: dict
     loop_id, _ = state_machine(template, LOOP)
     for module, (function_id, properties) in step_functions(template).items():
         statements = role_statements(template)[role_of(template, function_id)]
-        extra = {"states:SendTaskFailure", "states:SendTaskSuccess"} if module == "callback_resume" else set()
+        extra = {"states:SendTaskFailure", "states:SendTaskSuccess"} if module in ("callback_resume", "callback_batch") else set()
         assert actions(statements) == {
             "s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload",
             "logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments", "xray:PutTelemetryRecords",
@@ -403,8 +403,11 @@ def test_function_roles_reach_only_the_bucket_their_logs_and_xray(template: dict
         assert resources_for(statements, "logs:PutLogEvents") == [
             get_att(properties["LoggingConfig"]["LogGroup"]["Ref"])
         ]
-        if extra:
+        if module == "callback_resume":
             assert resources_for(statements, "states:SendTaskSuccess") == [{"Ref": loop_id}]
+        elif extra:
+            (arn,) = resources_for(statements, "states:SendTaskSuccess")
+            assert render(arn).endswith(":stateMachine:ActiveLearningLoop-" + template["Resources"][loop_id]["Properties"]["StateMachineName"].split("-", 1)[1])
 
 
 def test_sagemaker_role(template: dict[str, Any]) -> None:
