@@ -76,6 +76,11 @@ def published_schema(algorithm: str | None, image: str | None) -> dict[str, Any]
         return None
     if image != LOCAL_BUNDLED_IMAGE and not _CDK_ASSET_IMAGE.match(image):
         return None
+    return bundled_schema()
+
+
+def bundled_schema() -> dict[str, Any]:
+    """The bundled container's published hyperparameter schema."""
     return json.loads(BUNDLED_SCHEMA_FILE.read_text(encoding="utf-8"))
 
 
