@@ -22,21 +22,20 @@ UTF8_BOM = b"\xef\xbb\xbf"
 def iter_lines(stream: IO[bytes]) -> Iterator[bytes]:
     """The lines of a binary stream without their line endings (``\\n`` or ``\\r\\n``); a final newline ends no
     extra line. A UTF-8 byte-order mark at the start of the stream is dropped."""
-    pending = b""
+    pending = head = b""
     first = True
     while chunk := stream.read(_READ_CHUNK):
         if first:
-            if len(chunk) < len(UTF8_BOM) and UTF8_BOM.startswith(chunk):
-                pending += chunk
+            head += chunk
+            if len(head) < len(UTF8_BOM) and UTF8_BOM.startswith(head):
                 continue
-            chunk = (pending + chunk).removeprefix(UTF8_BOM)
-            pending, first = b"", False
+            chunk, first = head.removeprefix(UTF8_BOM), False
         lines = (pending + chunk).split(b"\n")
         pending = lines.pop()
         for line in lines:
             yield line[:-1] if line.endswith(b"\r") else line
     if first:
-        pending = pending.removeprefix(UTF8_BOM)
+        pending = head
     if pending:
         yield pending[:-1] if pending.endswith(b"\r") else pending
 

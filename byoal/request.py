@@ -59,6 +59,7 @@ OBJECT_FIELDS = (
     "HumanTaskConfig.PublicWorkforceTaskPrice",
     "StoppingConditions",
     "ActiveLearningConfig",
+    "ActiveLearningConfig.HyperParameters",
 )
 """Request fields that, when present, must be JSON objects (CreateLabelingJob's structures)."""
 
@@ -156,6 +157,24 @@ def validate_active_learning_config(raw: Any) -> dict[str, Any]:
             raise InputError("'ActiveLearningConfig.AnswerKeyS3Uri' is required with Workforce 'Simulated'")
         _s3_uri(config, "AnswerKeyS3Uri")
     return config
+
+
+def parse_request(data: bytes, *, where: str) -> dict[str, Any]:
+    """A request file's JSON object (a UTF-8 byte-order mark tolerated), its object-valued fields checked, so
+    that code filling in options meets no list where it expects an object. InputError naming ``where``."""
+    try:
+        request = json.loads(data.decode("utf-8").removeprefix("\ufeff"))
+    except UnicodeDecodeError as error:
+        raise InputError(f"{where}: not UTF-8 text ({error})") from None
+    except (json.JSONDecodeError, RecursionError) as error:
+        raise InputError(f"{where}: not valid JSON ({error})") from None
+    if not isinstance(request, dict):
+        raise InputError(f"{where}: the execution input must be a JSON object, got {_type_name(request)}")
+    try:
+        _check_object_fields(request)
+    except InputError as error:
+        raise InputError(f"{where}: {error}") from None
+    return request
 
 
 def validate_request(request: Any, *, hyperparameter_schema: dict[str, Any] | None = None) -> dict[str, Any]:
