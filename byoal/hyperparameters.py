@@ -9,19 +9,21 @@ A model may publish a hyperparameter schema: a JSON Schema object with one prope
 (the subset used: ``type``, ``minimum``, ``maximum``, ``exclusiveMinimum``, ``exclusiveMaximum``,
 ``enum``, ``pattern``, ``minItems``, ``uniqueItems``, ``items``; ``additionalProperties: false``
 refuses unknown names). The bundled container publishes one
-(``container/byoal_model/hyperparameters.py``, copied to :data:`BUNDLED_SCHEMA_FILE`); a model
+(``container/byoal_model/hyperparameters.py``, copied to ``byoal/bundled_hyperparameters.py``); a model
 that publishes none gets its hyperparameters passed through unchecked.
 """
 
 from __future__ import annotations
 
+import copy
 import difflib
 import json
 import math
 import re
-from pathlib import Path
+import sys
 from typing import Any
 
+from byoal import bundled_hyperparameters
 from byoal.errors import InputError
 
 FIELD = "ActiveLearningConfig.HyperParameters"
@@ -38,7 +40,6 @@ WORKFLOW_SET = {
 }
 """Hyperparameters the workflow sends a model of the bundled contract, and where each comes from."""
 
-BUNDLED_SCHEMA_FILE = Path(__file__).with_name("bundled_hyperparameters.schema.json")
 LOCAL_BUNDLED_IMAGE = "byoal-local/bundled-model:latest"
 """The image name the offline runner gives the bundled container."""
 _CDK_ASSET_IMAGE = re.compile(r"^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/cdk-[a-z0-9]+-container-assets-")
@@ -81,7 +82,7 @@ def published_schema(algorithm: str | None, image: str | None) -> dict[str, Any]
 
 def bundled_schema() -> dict[str, Any]:
     """The bundled container's published hyperparameter schema."""
-    return json.loads(BUNDLED_SCHEMA_FILE.read_text(encoding="utf-8"))
+    return copy.deepcopy(bundled_hyperparameters.SCHEMA)
 
 
 def check(values: dict[str, str], schema: dict[str, Any] | None) -> None:
@@ -125,9 +126,9 @@ def _value_problem(value: Any, schema: dict[str, Any]) -> str | None:
     expected = _describe(schema)
     kind = schema.get("type")
     if kind in ("integer", "number"):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or abs(value) > sys.float_info.max:
             return expected
-        if kind == "integer" and not float(value).is_integer():
+        if isinstance(value, float) and (not math.isfinite(value) or (kind == "integer" and not value.is_integer())):
             return expected
         if (
             ("minimum" in schema and value < schema["minimum"])

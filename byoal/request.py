@@ -23,7 +23,7 @@ WORKFORCES = ("GroundTruth", "Callback", "Simulated")
 MAX_PREFIX_LENGTH = 36
 _JOB_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
 _ATTRIBUTE_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
-RESERVED_ATTRIBUTES = ("source", "byoal-id", "byoal-validation")
+RESERVED_ATTRIBUTES = ("source", "source-ref", "byoal-id", "byoal-validation", "byoal-position")
 
 DEFAULTS: dict[str, Any] = {
     "QueryStrategy": "margin",
@@ -104,7 +104,7 @@ def _s3_uri(document: dict[str, Any], path: str, *, folder: bool = False) -> str
 def _number(config: dict[str, Any], key: str, *, low: float, high: float, low_open: bool, integer: bool = False) -> Any:
     value = config[key]
     kind_ok = isinstance(value, int) if integer else isinstance(value, (int, float))
-    if isinstance(value, bool) or not kind_ok or not math.isfinite(value):
+    if isinstance(value, bool) or not kind_ok or (isinstance(value, float) and not math.isfinite(value)):
         kind = "an integer" if integer else "a number"
         raise InputError(f"'ActiveLearningConfig.{key}' must be {kind}, got {value!r}")
     too_low = value <= low if low_open else value < low

@@ -4,8 +4,8 @@ SageMaker passes every value as a string; the workflow writes a non-string value
 (``"3"``, ``"0.25"``, ``'["A", "B"]'``), which the parsers below decode.
 :func:`hyperparameter_schema` publishes what this model accepts, as a JSON Schema derived from the
 same parsers, so the workflow can refuse a misspelled name or a bad value before the first round
-(``python -m byoal_model.hyperparameters`` prints it; the workflow's copy is
-``byoal/bundled_hyperparameters.schema.json``).
+(``python -m byoal_model.hyperparameters`` prints it; ``--module`` prints the workflow's copy,
+``byoal/bundled_hyperparameters.py``).
 """
 
 from __future__ import annotations
@@ -192,5 +192,18 @@ def read_hyperparameters_file(path: Path) -> dict[str, Any]:
     return raw
 
 
+def schema_module() -> str:
+    """The workflow's copy of the schema, ``byoal/bundled_hyperparameters.py``, as Python source."""
+    return (
+        '"""The bundled container\'s hyperparameter schema, as it publishes it. Generated; do not edit:\n\n'
+        "    PYTHONPATH=container python -m byoal_model.hyperparameters --module > byoal/bundled_hyperparameters.py\n"
+        '"""\n\nimport json\n\nSCHEMA = json.loads(\n    r"""\n'
+        + json.dumps(hyperparameter_schema(), indent=2)
+        + '\n"""\n)\n'
+    )
+
+
 if __name__ == "__main__":
-    print(json.dumps(hyperparameter_schema(), indent=2))
+    import sys
+
+    print(schema_module() if sys.argv[1:] == ["--module"] else json.dumps(hyperparameter_schema(), indent=2), end="")

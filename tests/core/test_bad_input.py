@@ -322,7 +322,7 @@ def test_the_published_schema_is_the_one_the_bundled_container_declares():
     from byoal_model.hyperparameters import hyperparameter_schema, parse_hyperparameters
 
     assert hyperparameters.bundled_schema() == hyperparameter_schema(), (
-        "regenerate: PYTHONPATH=container python -m byoal_model.hyperparameters > byoal/bundled_hyperparameters.schema.json"
+        "regenerate: PYTHONPATH=container python -m byoal_model.hyperparameters --module > byoal/bundled_hyperparameters.py"
     )
     accepted = {"epochs": "3", "dropout": "0", "learning_rate": "1e-3", "vocab_size": 3, "max_len": "7"}
     hyperparameters.check(hyperparameters.encode(accepted), hyperparameters.bundled_schema())

@@ -26,7 +26,8 @@ MANIFEST = f"s3://{BUCKET}/inputs/input.manifest"
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 json_scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=20)
+    st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.just(10**400), st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=20),
 )
 json_values = st.recursive(
     json_scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3), max_leaves=8

@@ -1,3 +1,12 @@
+"""The bundled container's hyperparameter schema, as it publishes it. Generated; do not edit:
+
+    PYTHONPATH=container python -m byoal_model.hyperparameters --module > byoal/bundled_hyperparameters.py
+"""
+
+import json
+
+SCHEMA = json.loads(
+    r"""
 {
   "$schema": "https://json-schema.org/draft/2020-12/schema",
   "title": "byoal bundled model hyperparameters",
@@ -71,3 +80,5 @@
   },
   "additionalProperties": false
 }
+"""
+)
