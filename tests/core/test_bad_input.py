@@ -384,3 +384,12 @@ def _human_task() -> dict:
         "TaskTitle": "News", "TaskDescription": "Classify", "NumberOfHumanWorkersPerDataObject": 1, "TaskTimeLimitInSeconds": 300,
     }
     return {"HumanTaskConfig": request["HumanTaskConfig"]}
+
+
+def test_the_state_machine_tells_validate_input_which_model_trains():
+    from local_runner.runner import SUBSTITUTIONS
+    from statemachines import ACTIVE_LEARNING_LOOP, load_definition
+
+    parameters = load_definition(ACTIVE_LEARNING_LOOP, SUBSTITUTIONS)["States"]["ValidateInput"]["Parameters"]
+    assert parameters["model"] == {"algorithm": "bundled", "image": SUBSTITUTIONS["TrainingImage"]}
+    assert hyperparameters.published_schema(**parameters["model"]) == hyperparameters.bundled_schema()

@@ -12,7 +12,7 @@ import tempfile
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from byoal import manifest
+from byoal import hyperparameters, manifest
 from byoal.errors import InputError
 from byoal.labels import label_category_document
 from byoal.predictions import parse_prediction
@@ -199,3 +199,25 @@ def test_a_random_model_output_is_refused_naming_the_line_or_read_as_a_distribut
     assert 0 <= prediction.label < 4
     assert 0 <= prediction.confidence <= 1 and 0 <= prediction.margin <= 1 and prediction.entropy >= 0
 
+
+
+@FUZZ
+@given(
+    name=st.sampled_from(sorted(set(hyperparameters.bundled_schema()["properties"]) - set(hyperparameters.WORKFLOW_SET))),
+    value=st.one_of(json_values, st.integers(-5, 6000), st.floats(-1, 2), st.sampled_from(["3", "0.5", "1e-3", " 7 ", "ten", ""])),
+)
+def test_the_workflow_accepts_a_hyperparameter_exactly_when_the_bundled_container_does(name, value):
+    from byoal_model.hyperparameters import HyperparameterError, parse_hyperparameters
+
+    try:
+        sent = hyperparameters.encode({name: value})
+        hyperparameters.check(sent, hyperparameters.bundled_schema())
+        accepted = True
+    except InputError:
+        accepted = False
+    try:
+        parse_hyperparameters(sent if accepted else {name: value if isinstance(value, str) else json.dumps(value)})
+        parsed = True
+    except HyperparameterError:
+        parsed = False
+    assert accepted == parsed, (name, value)
