@@ -60,6 +60,12 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return record
 
 
+_FOREIGN_STARTS_NAMED = {
+    b"\x1f\x8b": "gzip-compressed",
+    b"\xff\xfe": "UTF-16 text (as spreadsheets save \"Unicode text\")",
+    b"\xfe\xff": "UTF-16 text",
+}
+_FOREIGN_STARTS = tuple(_FOREIGN_STARTS_NAMED)
 _DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
 _STRICT_DECODER = json.JSONDecoder(parse_constant=_refuse_constant, object_pairs_hook=_unique_keys)
 
@@ -72,6 +78,9 @@ def parse_line(line: bytes, *, uri: str, number: int, strict: bool = False) -> d
     try:
         text = line.decode("utf-8")
     except UnicodeDecodeError as error:
+        if number == 1 and line.startswith(_FOREIGN_STARTS):
+            kind = next(name for start, name in _FOREIGN_STARTS_NAMED.items() if line.startswith(start))
+            raise InputError(f"{uri}: the file is {kind}; a manifest is plain UTF-8 JSON Lines") from None
         raise InputError(
             f"{uri} line {number}: not UTF-8 text (byte {line[error.start]:#04x} at byte {error.start + 1}); "
             "save the file as UTF-8"

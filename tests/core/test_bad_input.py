@@ -368,6 +368,18 @@ def test_a_manifest_line_the_contract_does_not_allow_is_refused_naming_it(storag
     refused(storage, put(storage, data), message)
 
 
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (__import__("gzip").compress(b'{"source": "a"}\n'), "input.manifest: the file is gzip-compressed"),
+        ('{"source": "a"}\n'.encode("utf-16"), "input.manifest: the file is UTF-16 text"),
+    ],
+    ids=["gzip", "utf-16"],
+)
+def test_a_manifest_in_another_encoding_is_named_as_such(storage, data, message):
+    refused(storage, put(storage, data), message)
+
+
 def test_a_source_longer_than_ground_truth_accepts_is_refused_only_for_ground_truth(storage):
     records = [*RECORDS, {"source": "x" * 20_001}]
     refused(storage, put(storage, lines(records), Workforce="GroundTruth", AnswerKeyS3Uri=None) | _human_task(), "line 7: 'source' holds 20001 characters")
