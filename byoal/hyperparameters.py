@@ -99,9 +99,9 @@ def check(values: dict[str, str], schema: dict[str, Any] | None) -> None:
         if name not in properties:
             if schema.get("additionalProperties", True) is False:
                 close = difflib.get_close_matches(name, [known for known in properties if known not in WORKFLOW_SET], n=1)
-                hint = f"; did you mean '{close[0]}'?" if close else ""
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
                 known = sorted(set(properties) - set(WORKFLOW_SET))
-                raise InputError(f"'{FIELD}' has the unknown name '{name}'{hint} The model accepts {known}")
+                raise InputError(f"'{FIELD}' has the unknown name '{name}'{hint}; the model accepts {known}")
             continue
         problem = _problem(text, properties[name])
         if problem is not None:

@@ -289,7 +289,7 @@ def test_a_two_row_dataset_fails_in_prepare(tmp_path, capsys):
 @pytest.mark.parametrize(
     "values, message",
     [
-        ({"epoch": 3}, r"unknown name 'epoch'; did you mean 'epochs'\?"),
+        ({"epoch": 3}, r"unknown name 'epoch' \(did you mean 'epochs'\?\); the model accepts \['batch_size', "),
         ({"dropout": 1.5}, r"'ActiveLearningConfig.HyperParameters.dropout' is '1.5'; expected a number in \[0.0, 1.0\)"),
         ({"epochs": "ten"}, r"HyperParameters.epochs' is 'ten'; expected an integer >= 1"),
         ({"learning_rate": 0}, r"learning_rate' is '0'; expected a number > 0"),
