@@ -60,7 +60,11 @@ def can_calibrate(config: dict[str, Any], records: int, input_labeled: int = 0) 
 
 def smallest_dataset(config: dict[str, Any], labeled_share: float = 0.0) -> int | None:
     """The fewest records with which :func:`can_calibrate` holds, ``labeled_share`` of them given labeled;
-    None if no size does (the budget never allows enough human labels)."""
+    None if no size does (the budget never allows enough human labels).
+
+    A lower bound: the policy may hold out fewer calibration records than the human labels allow, so a
+    dataset of this size can still end without auto-labeling; one smaller never auto-labels.
+    """
 
     def works(records: int) -> bool:
         return can_calibrate(config, records, math.floor(labeled_share * records))
@@ -97,7 +101,7 @@ def check_dataset_size(config: dict[str, Any], *, records: int, input_labeled: i
     reachable = human_labels_reachable(config, records, input_labeled)
     batch = config["HumanBatchSize"] or max(1, math.ceil(config["HumanBatchShare"] * records))
     advice = (
-        f"the smallest that can, with these settings, is {smallest} records"
+        f"with these settings a run needs at least {smallest} records"
         if smallest is not None
         else "no dataset can with this budget (raise MaxHumanLabels or MaxHumanShare)"
     )

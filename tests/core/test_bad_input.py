@@ -251,10 +251,10 @@ def test_the_fewest_calibration_records_a_fixed_sequence_test_can_pass_with():
         feasibility.min_calibration_records(1.0, 0.05)
 
 
-def test_a_dataset_too_small_to_ever_calibrate_is_refused_saying_the_smallest_that_can(storage):
+def test_a_dataset_too_small_to_ever_calibrate_is_refused_saying_the_least_size_needed(storage):
     records = [{"source": f"headline {number}"} for number in range(24)]
     message = refused(storage, put(storage, lines(records), MinValidationRecords=50), "24 records can never be auto-labeled")
-    smallest = int(message.split("the smallest that can, with these settings, is ")[1].split()[0])
+    smallest = int(message.split("with these settings a run needs at least ")[1].split()[0])
     config = validate_request(make_request(MinValidationRecords=50))
     assert feasibility.can_calibrate(config, smallest) and not feasibility.can_calibrate(config, smallest - 1)
     bigger = [{"source": f"headline {number}"} for number in range(smallest)]
