@@ -374,7 +374,9 @@ def check_prepared(data: Dataset, request: dict[str, Any]) -> None:
     )
     uri = config["InputManifestS3Uri"]
     lines = folder_contents(data, request)[execution_input.INPUT_MANIFEST]
-    records = ((number, manifest.parse_line(line, uri=uri, number=number, strict=True)) for number, line in enumerate(lines, 1))
+    records = (
+        (number, manifest.parse_line(line, uri=uri, number=number, strict=True)) for number, line in enumerate(lines, 1)
+    )
     validation.check_manifest(records, uri=uri, config=config, labels=labels)
 
 
