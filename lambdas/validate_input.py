@@ -1,9 +1,10 @@
 """Step: check the execution input, then copy the input manifest into the run's working area.
 
-The checks run in sequence — request, label-category file, answer key, input manifest (every line,
-and the dataset's size) — and each raises an InputError naming the field or line; only when
-all have passed is anything written. ``model`` (``{"algorithm", "image"}``, from the state
-machine's definition) says which model will train, so its hyperparameter schema can be checked.
+The checks run in sequence — request (with ``GroundTruth``, also the labeling jobs' request it
+makes), label-category file, answer key, input manifest (every line, and the dataset's size) —
+and each raises an InputError naming the field or line; only when all have passed is anything
+written. ``model`` (``{"algorithm", "image"}``, from the state machine's definition) says which
+model will train, so its hyperparameter schema can be checked.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from byoal.errors import InputError
 from byoal.labels import load_label_categories
 from byoal.request import validate_request
 from byoal.storage import Storage, StorageError, storage_from_environment
+from lambdas.prepare_human_batch import labeling_job_request
 
 MANIFEST_FIELD = "InputConfig.DataSource.S3DataSource.ManifestS3Uri"
 
@@ -43,15 +45,36 @@ def check_answer_key(storage: Storage, config: dict[str, Any]) -> None:
         raise InputError(f"'ActiveLearningConfig.AnswerKeyS3Uri': object not found: {config['AnswerKeyS3Uri']}")
 
 
+def check_labeling_job_request(request: dict[str, Any], config: dict[str, Any], *, run: str, root: str) -> None:
+    """With ``GroundTruth``, the CreateLabelingJob request every human batch will send, checked against the
+    service's published shape (types, lengths, ranges) with botocore, so a bad ``HumanTaskConfig`` fails here."""
+    if config["Workforce"] != "GroundTruth":
+        return
+    from botocore.session import get_session
+    from botocore.validate import ParamValidator
+
+    job_name = layout.job_name(run, 0, "human")
+    sample = labeling_job_request(
+        request, config, job_name=job_name, input_manifest=layout.labeling_job_folder(root, job_name) + "input.manifest",
+        root=root,
+    )
+    shape = get_session().get_service_model("sagemaker").operation_model("CreateLabelingJob").input_shape
+    report = ParamValidator().validate(sample, shape)
+    if report.has_errors():
+        problems = "; ".join(line.strip() for line in report.generate_report().splitlines() if line.strip())
+        raise InputError(f"the labeling jobs' request (CreateLabelingJob) would be refused: {problems}")
+
+
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     storage = storage_from_environment()
     config = check_request(event)
+    run = layout.run_id(config["LabelingJobNamePrefix"], event["execution_name"])
+    root = layout.run_root(config["S3OutputPath"], run)
+    check_labeling_job_request(event["request"], config, run=run, root=root)
     labels = load_label_categories(storage, config["LabelCategoryConfigS3Uri"])
     check_answer_key(storage, config)
     summary = check_input_manifest(storage, config, labels)
 
-    run = layout.run_id(config["LabelingJobNamePrefix"], event["execution_name"])
-    root = layout.run_root(config["S3OutputPath"], run)
     copy_uri = layout.input_copy(root)
     with storage.open_read(config["InputManifestS3Uri"]) as stream, storage.open_write(copy_uri) as sink:
         while chunk := stream.read(1024 * 1024):

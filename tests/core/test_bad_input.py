@@ -386,6 +386,20 @@ def test_a_source_longer_than_ground_truth_accepts_is_refused_only_for_ground_tr
     assert validate(put(storage, lines(records)))["config"]["RecordCount"] == 7
 
 
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"NumberOfHumanWorkersPerDataObject": "3"}, "HumanTaskConfig.NumberOfHumanWorkersPerDataObject, value: 3, type: <class 'str'>"),
+        ({"TaskTimeLimitInSeconds": 5}, "HumanTaskConfig.TaskTimeLimitInSeconds, value: 5, valid min value: 30"),
+        ({"TaskTitle": ""}, "HumanTaskConfig.TaskTitle, value: 0, valid min length: 1"),
+    ],
+)
+def test_a_human_task_config_ground_truth_would_refuse_is_refused_at_the_start(storage, change, message):
+    request = put(storage, lines(RECORDS), Workforce="GroundTruth", AnswerKeyS3Uri=None) | _human_task()
+    request["HumanTaskConfig"].update(change)
+    refused(storage, request, re.escape("(CreateLabelingJob) would be refused: ") + ".*" + re.escape(message))
+
+
 def _human_task() -> dict:
     request = copy.deepcopy(make_request())
     request["HumanTaskConfig"] = {
