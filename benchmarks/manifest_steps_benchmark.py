@@ -1,4 +1,4 @@
-"""Stream a generated 1,000,000-record manifest through the count, merge and export steps.
+"""Stream a generated 1,000,000-record manifest through the validate, count, merge and export steps.
 
 Runs the real Lambda handlers on local storage, each step in a fresh process so that its peak
 memory is its own, and prints records/s and peak resident memory per step.
@@ -9,6 +9,7 @@ memory is its own, and prints records/s and peak resident memory per step.
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing
 import os
 import resource
@@ -63,12 +64,25 @@ def generate(storage: LocalStorage, total: int) -> dict[str, str]:
 
 
 def run_step(step: str, uris: dict[str, str], results) -> None:
-    from lambdas import count_records, export_manifest, merge_labels
+    from byoal.labels import label_category_document
+    from byoal.storage import storage_from_environment, write_bytes
+    from lambdas import count_records, export_manifest, merge_labels, validate_input
 
     state = {"config": CONFIG, "run": {"id": "run", "root": ROOT, "final_manifest": ROOT + "final/output.manifest"},
              "working": {"manifest": uris["working"]}}
+    if step == "validate input":
+        labels_uri = f"s3://{BUCKET}/inputs/class_labels.json"
+        write_bytes(storage_from_environment(), labels_uri, json.dumps(label_category_document(LABELS)).encode())
+        request = {
+            "InputConfig": {"DataSource": {"S3DataSource": {"ManifestS3Uri": uris["working"]}}},
+            "OutputConfig": {"S3OutputPath": f"s3://{BUCKET}/validated/"}, "LabelCategoryConfigS3Uri": labels_uri,
+            "LabelingJobNamePrefix": "bench", "LabelAttributeName": "category",
+            "ActiveLearningConfig": {"Workforce": "Callback"},
+        }
     started = time.perf_counter()
-    if step == "count":
+    if step == "validate input":
+        validate_input.handler({"request": request, "execution_name": "bench"})
+    elif step == "count":
         count_records.handler(state)
     elif step == "merge model labels":
         autolabels = {"manifest": uris["autolabels"], "round": 1, "job_name": "run-r001-auto",
@@ -97,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"generated {args.records:,} records ({size:.0f} MB working manifest) in {time.perf_counter() - started:.1f} s")
     print(f"{'step':<22}{'seconds':>9}{'records/s':>12}{'peak MB':>9}")
     context = multiprocessing.get_context("spawn")
-    for step in ("count", "merge model labels", "merge human labels", "export"):
+    for step in ("validate input", "count", "merge model labels", "merge human labels", "export"):
         results = context.Queue()
         process = context.Process(target=run_step, args=(step, uris, results))
         process.start()

@@ -1,4 +1,9 @@
-"""The label-category file: ``{"document-version": "2018-11-28", "labels": [{"label": ...}, ...]}``."""
+"""The label-category file: ``{"document-version": "2018-11-28", "labels": [{"label": ...}, ...]}``.
+
+A UTF-8 byte-order mark is tolerated. Refused: fewer than two categories (nothing to choose
+between), a name that is not a non-empty string, and two names a labeler could not tell apart
+(equal once surrounding spaces and letter case are ignored).
+"""
 
 from __future__ import annotations
 
@@ -15,24 +20,46 @@ def label_category_document(names: list[str]) -> dict[str, Any]:
     return {"document-version": DOCUMENT_VERSION, "labels": [{"label": name} for name in names]}
 
 
+MIN_CATEGORIES = 2
+
+
 def parse_label_categories(data: bytes | str, *, uri: str) -> list[str]:
-    """Class names in class-index order; InputError naming the file and the bad part."""
+    """Class names in class-index order; InputError naming the file, the bad part, its value and what is expected."""
     try:
-        document = json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        text = data.decode("utf-8") if isinstance(data, bytes) else data
+        document = json.loads(text.removeprefix("\ufeff"))
+    except UnicodeDecodeError as error:
+        raise InputError(f"label-category file {uri}: not UTF-8 text ({error})") from None
+    except (json.JSONDecodeError, RecursionError) as error:
         raise InputError(f"label-category file {uri}: not valid JSON ({error})") from None
     labels = document.get("labels") if isinstance(document, dict) else None
     if not isinstance(labels, list) or not labels:
-        raise InputError(f"label-category file {uri}: 'labels' must be a non-empty list")
+        raise InputError(
+            f"label-category file {uri}: 'labels' must be a non-empty list of {{\"label\": \"<name>\"}}, "
+            f"got {str(labels)[:60]}"
+        )
     names = []
     for index, entry in enumerate(labels):
         name = entry.get("label") if isinstance(entry, dict) else None
         if not isinstance(name, str) or not name.strip():
-            raise InputError(f"label-category file {uri}: labels[{index}] needs a non-empty string 'label'")
+            raise InputError(
+                f"label-category file {uri}: labels[{index}] needs a non-empty string 'label', got {str(entry)[:60]}"
+            )
         names.append(name)
-    duplicates = sorted({name for name in names if names.count(name) > 1})
-    if duplicates:
-        raise InputError(f"label-category file {uri}: duplicate labels {duplicates}")
+    if len(names) < MIN_CATEGORIES:
+        raise InputError(
+            f"label-category file {uri}: {len(names)} category ({names[0]!r}); a classification needs at least "
+            f"{MIN_CATEGORIES} to choose between"
+        )
+    seen: dict[str, int] = {}
+    for index, name in enumerate(names):
+        key = name.strip().casefold()
+        if key in seen:
+            raise InputError(
+                f"label-category file {uri}: labels[{index}] {name!r} repeats labels[{seen[key]}] "
+                f"{names[seen[key]]!r}; every category needs a name a labeler can tell apart"
+            )
+        seen[key] = index
     return names
 
 

@@ -73,30 +73,97 @@ def record_id(record: dict[str, Any]) -> int:
     return record[ID_FIELD]
 
 
-def check_record(record: dict[str, Any], *, label_attribute: str, num_classes: int, where: str) -> None:
-    """Raise InputError, naming ``where`` and the field, if a record breaks the manifest contract."""
+SOURCE_REF_FIELD = "source-ref"
+RESERVED_INPUT_FIELDS = (VALIDATION_FIELD, POSITION_FIELD)
+"""Fields the workflow sets while it runs; an input record carrying one would change what the run does."""
+GROUND_TRUTH_MAX_SOURCE_CHARACTERS = 20_000
+"""Ground Truth refuses a manifest attribute longer than this (sms-input-data-input-manifest)."""
+
+
+def _describe(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def check_record(
+    record: dict[str, Any],
+    *,
+    label_attribute: str,
+    num_classes: int,
+    where: str,
+    label_names: list[str] | None = None,
+    max_source_characters: int | None = None,
+) -> None:
+    """Raise InputError, naming ``where``, the field, its value and what is expected, if a record breaks the contract.
+
+    Tolerated: ``<label>-metadata`` without the label (a failed object of a chained Ground Truth job);
+    labeling the record replaces it.
+    """
     source = record.get(SOURCE_FIELD)
+    if source is None:
+        if SOURCE_REF_FIELD in record:
+            raise InputError(
+                f"{where}: the record has 'source-ref' ({_describe(record[SOURCE_REF_FIELD])}), a reference to an S3 "
+                "object; this workflow reads the text itself from 'source': put the text in 'source'"
+            )
+        present = "" if SOURCE_FIELD in record else f" (its fields: {_describe(sorted(record))})"
+        problem = "'source' is null" if SOURCE_FIELD in record else "record has no 'source' field"
+        raise InputError(f"{where}: {problem}; expected the text to label as a string{present}")
     if not isinstance(source, str):
-        problem = "has no 'source' field" if source is None else "has a 'source' that is not a string"
-        raise InputError(f"{where}: record {problem}")
+        raise InputError(f"{where}: 'source' must be a string (the text to label), got {type(source).__name__} {_describe(source)}")
+    if not source.strip():
+        raise InputError(
+            f"{where}: 'source' is {_describe(source)}: there is nothing to label; remove the line or give it text"
+        )
+    if max_source_characters is not None and len(source) > max_source_characters:
+        raise InputError(
+            f"{where}: 'source' holds {len(source)} characters; Ground Truth accepts at most {max_source_characters}"
+        )
+    for field in RESERVED_INPUT_FIELDS:
+        if field in record:
+            raise InputError(f"{where}: field '{field}' is the workflow's own; remove it from the input")
     if label_attribute in record:
-        check_label(record[label_attribute], label_attribute=label_attribute, num_classes=num_classes, where=where)
+        check_label(
+            record[label_attribute],
+            label_attribute=label_attribute,
+            num_classes=num_classes,
+            where=where,
+            label_names=label_names,
+        )
         metadata = record.get(metadata_field(label_attribute))
         if metadata is not None and not isinstance(metadata, dict):
-            raise InputError(f"{where}: field '{metadata_field(label_attribute)}' must be a JSON object")
+            raise InputError(
+                f"{where}: field '{metadata_field(label_attribute)}' must be a JSON object, got {_describe(metadata)}"
+            )
     if ID_FIELD in record and (not isinstance(record[ID_FIELD], int) or isinstance(record[ID_FIELD], bool)):
-        raise InputError(f"{where}: field '{ID_FIELD}' must be an integer, got {record[ID_FIELD]!r}")
+        raise InputError(f"{where}: field '{ID_FIELD}' must be an integer, got {_describe(record[ID_FIELD])}")
 
 
-def check_label(value: Any, *, label_attribute: str, num_classes: int, where: str) -> int:
+def check_label(
+    value: Any, *, label_attribute: str, num_classes: int, where: str, label_names: list[str] | None = None
+) -> int:
+    """The class index ``value``; InputError naming ``where``, the value and the valid range otherwise."""
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InputError(f"{where}: label '{label_attribute}' must be an integer class index, got {value!r}")
+        hint = ""
+        if isinstance(value, float) and value.is_integer():
+            hint = f"; write {int(value)}, not {value!r}"
+        elif isinstance(value, str) and label_names is not None and value in label_names:
+            hint = f"; the label is the class index: {value!r} is {label_names.index(value)}"
+        raise InputError(
+            f"{where}: label '{label_attribute}' must be an integer class index (0..{num_classes - 1}), "
+            f"got {_describe(value)}{hint}"
+        )
     if not 0 <= value < num_classes:
         raise InputError(
             f"{where}: label '{label_attribute}' = {value} is outside the label file's {num_classes} classes "
             f"(valid: 0..{num_classes - 1})"
         )
     return value
+
+
+def has_label_fields(record: dict[str, Any], label_attribute: str) -> bool:
+    """The record holds the label or its metadata (possibly the metadata alone), so labeling must replace them."""
+    return label_attribute in record or metadata_field(label_attribute) in record
 
 
 def with_label(record: dict[str, Any], *, label_attribute: str, label: int, metadata: dict[str, Any]) -> dict[str, Any]:

@@ -7,9 +7,13 @@ before any job starts.
 
 from __future__ import annotations
 
+import difflib
+import json
+import math
 import re
 from typing import Any
 
+from byoal import hyperparameters
 from byoal.errors import InputError
 
 STRATEGIES = ("margin", "least_confidence", "entropy", "random")
@@ -19,7 +23,7 @@ WORKFORCES = ("GroundTruth", "Callback", "Simulated")
 MAX_PREFIX_LENGTH = 36
 _JOB_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
 _ATTRIBUTE_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
-RESERVED_ATTRIBUTES = ("source", "byoal-id", "byoal-validation")
+RESERVED_ATTRIBUTES = ("source", "source-ref", "byoal-id", "byoal-validation", "byoal-position")
 # The loop's state keeps one entry per round (counts.rounds) and Step Functions holds every state to 256 KiB.
 # Measured (tests/local_runner/test_ground_truth_offline.py): ~21 KB of state and ~1.5 KB per round with a
 # 1,024-character S3OutputPath (SageMaker's maximum), so about 160 rounds fit; 100 leaves room.
@@ -47,13 +51,49 @@ DEFAULTS: dict[str, Any] = {
 """ActiveLearningConfig keys and their defaults (documented in docs/execution-input.md)."""
 
 
+OBJECT_FIELDS = (
+    "InputConfig",
+    "InputConfig.DataSource",
+    "InputConfig.DataSource.S3DataSource",
+    "InputConfig.DataAttributes",
+    "OutputConfig",
+    "HumanTaskConfig",
+    "HumanTaskConfig.UiConfig",
+    "HumanTaskConfig.AnnotationConsolidationConfig",
+    "HumanTaskConfig.PublicWorkforceTaskPrice",
+    "StoppingConditions",
+    "ActiveLearningConfig",
+    "ActiveLearningConfig.HyperParameters",
+)
+"""Request fields that, when present, must be JSON objects (CreateLabelingJob's structures)."""
+
+
+def _type_name(value: Any) -> str:
+    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}.get(
+        type(value), "a number"
+    )
+
+
 def _get(document: dict[str, Any], path: str) -> Any:
     value: Any = document
-    for part in path.split("."):
-        if not isinstance(value, dict) or part not in value:
+    parts = path.split(".")
+    for depth, part in enumerate(parts):
+        if not isinstance(value, dict):
+            parent = ".".join(parts[:depth])
+            raise InputError(f"'{parent}' must be a JSON object (holding '{part}'), got {_type_name(value)}")
+        if part not in value:
             raise InputError(f"the execution input is missing '{path}'")
         value = value[part]
     return value
+
+
+def _check_object_fields(request: dict[str, Any]) -> None:
+    for path in OBJECT_FIELDS:
+        value: Any = request
+        for part in path.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        if value is not None and not isinstance(value, dict):
+            raise InputError(f"'{path}' must be a JSON object, got {_type_name(value)} {json.dumps(value)[:60]}")
 
 
 def _s3_uri(document: dict[str, Any], path: str, *, folder: bool = False) -> str:
@@ -68,7 +108,7 @@ def _s3_uri(document: dict[str, Any], path: str, *, folder: bool = False) -> str
 def _number(config: dict[str, Any], key: str, *, low: float, high: float, low_open: bool, integer: bool = False) -> Any:
     value = config[key]
     kind_ok = isinstance(value, int) if integer else isinstance(value, (int, float))
-    if isinstance(value, bool) or not kind_ok:
+    if isinstance(value, bool) or not kind_ok or (isinstance(value, float) and not math.isfinite(value)):
         kind = "an integer" if integer else "a number"
         raise InputError(f"'ActiveLearningConfig.{key}' must be {kind}, got {value!r}")
     too_low = value <= low if low_open else value < low
@@ -84,13 +124,16 @@ def _optional_count(config: dict[str, Any], key: str) -> None:
 
 
 def validate_active_learning_config(raw: Any) -> dict[str, Any]:
+    """The ActiveLearningConfig with defaults filled in; InputError naming the first bad key."""
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
-        raise InputError(f"'ActiveLearningConfig' must be a JSON object, got {type(raw).__name__}")
+        raise InputError(f"'ActiveLearningConfig' must be a JSON object, got {_type_name(raw)} {json.dumps(raw)[:60]}")
     unknown = sorted(set(raw) - set(DEFAULTS))
     if unknown:
-        raise InputError(f"'ActiveLearningConfig' has unknown keys {unknown}; known: {sorted(DEFAULTS)}")
+        close = difflib.get_close_matches(unknown[0], list(DEFAULTS), n=1, cutoff=0.6)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        raise InputError(f"'ActiveLearningConfig' has unknown keys {unknown}{hint}; known: {sorted(DEFAULTS)}")
     config = {**DEFAULTS, **raw}
     if config["QueryStrategy"] not in STRATEGIES:
         raise InputError(
@@ -112,10 +155,7 @@ def validate_active_learning_config(raw: Any) -> dict[str, Any]:
         _number(config, "FixedMarginThreshold", low=0, high=1, low_open=False)
     _optional_count(config, "HumanBatchSize")
     _optional_count(config, "MaxHumanLabels")
-    hyperparameters = config["HyperParameters"]
-    if not isinstance(hyperparameters, dict) or not all(isinstance(key, str) for key in hyperparameters):
-        raise InputError("'ActiveLearningConfig.HyperParameters' must be an object of name -> value")
-    config["HyperParameters"] = {key: str(value) for key, value in hyperparameters.items()}
+    config["HyperParameters"] = hyperparameters.encode(config["HyperParameters"])
     if config["Workforce"] == "Simulated":
         if config["AnswerKeyS3Uri"] is None:
             raise InputError("'ActiveLearningConfig.AnswerKeyS3Uri' is required with Workforce 'Simulated'")
@@ -123,10 +163,38 @@ def validate_active_learning_config(raw: Any) -> dict[str, Any]:
     return config
 
 
-def validate_request(request: Any) -> dict[str, Any]:
-    """Check the execution input; return the normalized run configuration (defaults filled in)."""
+def parse_request(data: bytes, *, where: str) -> dict[str, Any]:
+    """A request file's JSON object (a UTF-8 byte-order mark tolerated), its object-valued fields checked, so
+    that code filling in options meets no list where it expects an object. InputError naming ``where``."""
+    try:
+        request = json.loads(data.decode("utf-8").removeprefix("\ufeff"))
+    except UnicodeDecodeError as error:
+        raise InputError(f"{where}: not UTF-8 text ({error})") from None
+    except (json.JSONDecodeError, RecursionError) as error:
+        raise InputError(f"{where}: not valid JSON ({error})") from None
     if not isinstance(request, dict):
-        raise InputError(f"the execution input must be a JSON object, got {type(request).__name__}")
+        raise InputError(f"{where}: the execution input must be a JSON object, got {_type_name(request)}")
+    try:
+        _check_object_fields(request)
+    except InputError as error:
+        raise InputError(f"{where}: {error}") from None
+    return request
+
+
+def validate_request(request: Any, *, hyperparameter_schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Check the execution input; return the normalized run configuration (defaults filled in).
+
+    ``hyperparameter_schema`` is what the model declares it accepts (:mod:`byoal.hyperparameters`);
+    None passes the hyperparameters through unchecked, apart from those the workflow sets itself.
+    """
+    if not isinstance(request, dict):
+        raise InputError(f"the execution input must be a JSON object, got {_type_name(request)}")
+    if "LabelingJobNamePrefix" not in request and "LabelingJobName" in request:
+        raise InputError(
+            "the execution input has 'LabelingJobName'; the workflow starts many jobs and names them from "
+            "'LabelingJobNamePrefix' (at most 36 characters): rename the field"
+        )
+    _check_object_fields(request)
     manifest_uri = _s3_uri(request, "InputConfig.DataSource.S3DataSource.ManifestS3Uri")
     output_path = _s3_uri(request, "OutputConfig.S3OutputPath", folder=True)
     label_categories_uri = _s3_uri(request, "LabelCategoryConfigS3Uri")
@@ -150,6 +218,7 @@ def validate_request(request: Any) -> dict[str, Any]:
         )
 
     config = validate_active_learning_config(request.get("ActiveLearningConfig"))
+    hyperparameters.check(config["HyperParameters"], hyperparameter_schema)
     if config["Workforce"] == "GroundTruth":
         for field in (
             "RoleArn",

@@ -49,7 +49,7 @@ def _labeled_line(
     if metadata.get("human-annotated") != "yes" and rec.is_validation(record):
         raise InputError(f"record {rec.record_id(record)} is a validation record and cannot take a model label")
     stats.merged += 1
-    if rec.is_labeled(record, label_attribute):
+    if rec.has_label_fields(record, label_attribute):
         return dumps(rec.with_label(record, label_attribute=label_attribute, label=label, metadata=metadata))
     return append_members(
         line, members or encode_members({label_attribute: label, rec.metadata_field(label_attribute): metadata})

@@ -1,5 +1,11 @@
 """Step: check the execution input, then copy the input manifest into the run's working area.
 
+The checks run in sequence — request (with ``GroundTruth``, also the labeling jobs' request it
+makes), label-category file, answer key, input manifest (every line, and the dataset's size) —
+and each raises an InputError naming the field or line; only when all have passed is anything
+written. ``model`` (``{"algorithm", "image"}``, from the state machine's definition) says which
+model will train, so its hyperparameter schema can be checked.
+
 Every record is checked before the copy is published, so bad input fails here, naming the field
 or line, before any job starts and with nothing written. The run folder is then claimed for the
 execution (``execution.json``, written only if absent): a retry or redrive of the same execution
@@ -13,14 +19,65 @@ import json
 import math
 from typing import Any
 
-from byoal import layout, manifest
-from byoal.answer_key import check_answer_key
-from byoal import records as rec
+from byoal import hyperparameters, layout, manifest, validation
+from byoal.answer_key import check_answer_key as check_answer_key_matches
 from byoal.errors import InputError
 from byoal.labels import load_label_categories
 from byoal.request import validate_request
 from byoal.storage import ObjectExists, Storage, StorageError, read_bytes, storage_from_environment
-from byoal.working import assign_ids
+from lambdas.prepare_human_batch import labeling_job_request
+
+MANIFEST_FIELD = "InputConfig.DataSource.S3DataSource.ManifestS3Uri"
+
+
+def check_request(event: dict[str, Any]) -> dict[str, Any]:
+    model = event.get("model") or {}
+    schema = hyperparameters.published_schema(model.get("algorithm"), model.get("image"))
+    return validate_request(event["request"], hyperparameter_schema=schema)
+
+
+def check_input_manifest(storage: Storage, config: dict[str, Any], labels: list[str]) -> validation.ManifestSummary:
+    uri = config["InputManifestS3Uri"]
+    if not storage.exists(uri):
+        raise InputError(f"'{MANIFEST_FIELD}': object not found: {uri}")
+    try:
+        return validation.check_manifest(
+            manifest.read_numbered_records(storage, uri, strict=True), uri=uri, config=config, labels=labels
+        )
+    except StorageError as error:
+        raise InputError(f"'{MANIFEST_FIELD}': {error}") from None
+
+
+def check_answer_key(storage: Storage, config: dict[str, Any], labels: list[str]) -> None:
+    """The answer key, when the run has one: present for ``Simulated``, and the same records with known classes."""
+    uri = config["AnswerKeyS3Uri"]
+    if config["Workforce"] == "Simulated" and not storage.exists(uri):
+        raise InputError(f"'ActiveLearningConfig.AnswerKeyS3Uri': object not found: {uri}")
+    if uri and storage.exists(uri):
+        check_answer_key_matches(
+            storage, uri, config["InputManifestS3Uri"], label_attribute=config["LabelAttributeName"],
+            num_classes=len(labels),
+        )
+
+
+def check_labeling_job_request(request: dict[str, Any], config: dict[str, Any], *, run: str, root: str) -> None:
+    """With ``GroundTruth``, the CreateLabelingJob request every human batch will send, checked against the
+    service's published shape (types, lengths, ranges) with botocore, so a bad ``HumanTaskConfig`` fails here."""
+    if config["Workforce"] != "GroundTruth":
+        return
+    from botocore.session import get_session
+    from botocore.validate import ParamValidator
+
+    job_name = layout.job_name(run, 0, "human")
+    sample = labeling_job_request(
+        request, config, job_name=job_name, input_manifest=layout.labeling_job_folder(root, job_name) + "input.manifest",
+        root=root,
+    )
+    shape = get_session().get_service_model("sagemaker").operation_model("CreateLabelingJob").input_shape
+    report = ParamValidator().validate(sample, shape)
+    if report.has_errors():
+        problems = "; ".join(line.strip() for line in report.generate_report().splitlines() if line.strip())
+        raise InputError(f"the labeling jobs' request (CreateLabelingJob) would be refused: {problems}")
 
 
 def claim_run_folder(storage: Storage, root: str, execution_id: str) -> None:
@@ -40,45 +97,27 @@ def claim_run_folder(storage: Storage, root: str, execution_id: str) -> None:
 
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     storage = storage_from_environment()
-    request = event["request"]
-    config = validate_request(request)
-    labels = load_label_categories(storage, config["LabelCategoryConfigS3Uri"])
-    source_uri = config["InputManifestS3Uri"]
-    if not storage.exists(source_uri):
-        raise InputError(f"'InputConfig.DataSource.S3DataSource.ManifestS3Uri': object not found: {source_uri}")
-    if config["Workforce"] == "Simulated" and not storage.exists(config["AnswerKeyS3Uri"]):
-        raise InputError(f"'ActiveLearningConfig.AnswerKeyS3Uri': object not found: {config['AnswerKeyS3Uri']}")
-
+    config = check_request(event)
     run = layout.run_id(config["LabelingJobNamePrefix"], event["execution_name"])
     root = layout.run_root(config["S3OutputPath"], run)
-    copy_uri = layout.input_copy(root)
-    attribute = config["LabelAttributeName"]
-
-    def checked_records():
-        for number, record in manifest.read_numbered_records(storage, source_uri):
-            rec.check_record(record, label_attribute=attribute, num_classes=len(labels), where=f"{source_uri} line {number}")
-            yield number, record
-
-    try:
-        record_count = sum(1 for _ in assign_ids(checked_records(), uri=source_uri))
-    except StorageError as error:
-        raise InputError(f"'InputConfig.DataSource.S3DataSource.ManifestS3Uri': {error}") from None
-    if record_count == 0:
-        raise InputError(f"{source_uri}: the input manifest holds no records")
-    if config["AnswerKeyS3Uri"] and storage.exists(config["AnswerKeyS3Uri"]):
-        check_answer_key(storage, config["AnswerKeyS3Uri"], source_uri, label_attribute=attribute, num_classes=len(labels))
+    check_labeling_job_request(event["request"], config, run=run, root=root)
+    labels = load_label_categories(storage, config["LabelCategoryConfigS3Uri"])
+    summary = check_input_manifest(storage, config, labels)
+    check_answer_key(storage, config, labels)
     claim_run_folder(storage, root, event.get("execution_id", event["execution_name"]))
-    with storage.open_read(source_uri) as stream, storage.open_write(copy_uri) as sink:
+
+    copy_uri = layout.input_copy(root)
+    with storage.open_read(config["InputManifestS3Uri"]) as stream, storage.open_write(copy_uri) as sink:
         while chunk := stream.read(1024 * 1024):
             sink.write(chunk)
 
     config.update(
         Labels=labels,
-        RecordCount=record_count,
-        HumanBatchSize=config["HumanBatchSize"] or max(1, math.ceil(config["HumanBatchShare"] * record_count)),
+        RecordCount=summary.records,
+        HumanBatchSize=config["HumanBatchSize"] or max(1, math.ceil(config["HumanBatchShare"] * summary.records)),
     )
     return {
-        "request": request,
+        "request": event["request"],
         "config": config,
         "run": {"id": run, "root": root, "input_manifest": copy_uri, "final_manifest": layout.final_manifest(root)},
     }

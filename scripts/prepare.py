@@ -35,10 +35,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from byoal import manifest
+from byoal import hyperparameters, manifest, validation
 from byoal import records as rec
 from byoal.errors import InputError
-from byoal.labels import label_category_document
+from byoal.labels import label_category_document, parse_label_categories
 from byoal.request import (
     DEFAULTS,
     MAX_PREFIX_LENGTH,
@@ -520,6 +520,20 @@ def folder_contents(data: Dataset, request: dict[str, Any]) -> dict[str, Iterabl
     return contents
 
 
+def check_prepared(data: Dataset, request: dict[str, Any]) -> None:
+    """The workflow's own validation pass (ValidateInput's) over what is about to be written, for the bundled model."""
+    config = validate_request(request, hyperparameter_schema=hyperparameters.bundled_schema())
+    labels = parse_label_categories(
+        _json_file(label_category_document(data.classes.names)), uri=config["LabelCategoryConfigS3Uri"]
+    )
+    uri = config["InputManifestS3Uri"]
+    lines = folder_contents(data, request)[execution_input.INPUT_MANIFEST]
+    records = (
+        (number, manifest.parse_line(line, uri=uri, number=number, strict=True)) for number, line in enumerate(lines, 1)
+    )
+    validation.check_manifest(records, uri=uri, config=config, labels=labels)
+
+
 def _json_file(document: dict[str, Any]) -> bytes:
     return json.dumps(document, indent=2, ensure_ascii=False).encode("utf-8") + b"\n"
 
@@ -548,6 +562,7 @@ def prepare(args: argparse.Namespace) -> Dataset:
             f"records, so the smallest dataset that can run is {smallest:,} records: add records, label two of them, "
             "or raise --seed-share"
         )
+    check_prepared(data, request)
     _write_folder(args.output_dir, folder_contents(data, request))
     return data
 

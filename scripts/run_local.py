@@ -28,7 +28,7 @@ from typing import Any
 
 from byoal import round_stats
 from byoal.errors import InputError
-from byoal.request import STRATEGIES, validate_request
+from byoal.request import STRATEGIES, parse_request, validate_request
 from local_runner.asl import NotRedrivable, TaskContext
 from local_runner.report import (
     failing_task,
@@ -114,11 +114,9 @@ def build_request(arguments: argparse.Namespace) -> dict[str, Any]:
         raise InputError(f"--inputs is required: {arguments.workdir} holds no execution to resume")
     path = arguments.inputs / "request.json"
     try:
-        request = json.loads(path.read_text(encoding="utf-8"))
+        request = parse_request(path.read_bytes(), where=str(path))
     except FileNotFoundError:
         raise InputError(f"{path} does not exist; create the inputs with python -m scripts.prepare") from None
-    except json.JSONDecodeError as error:
-        raise InputError(f"{path}: not valid JSON ({error})") from None
     config = request.setdefault("ActiveLearningConfig", {})
     for option, key in OPTIONS.items():
         value = getattr(arguments, option)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from byoal.errors import InputError
-from byoal.request import validate_request
+from byoal.request import parse_request, validate_request
 from scripts import aws_stack, cli, execution_input, watch
 from scripts.prepare import REQUEST_FILE, input_files
 
@@ -30,10 +30,7 @@ def read_request(directory: Path) -> dict[str, Any]:
     path = directory / REQUEST_FILE
     if not path.is_file():
         raise InputError(f"--input-dir {directory}: no {REQUEST_FILE} (run python -m scripts.prepare first)")
-    try:
-        request = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise InputError(f"{path}: not valid JSON ({error})") from None
+    request = parse_request(path.read_bytes(), where=str(path))
     try:
         validate_request(request)
     except InputError as error:

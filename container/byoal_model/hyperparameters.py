@@ -1,4 +1,12 @@
-"""Training hyperparameters: parsed from SageMaker's strings (or real JSON values) and validated."""
+"""Training hyperparameters: parsed from SageMaker's strings (or real JSON values) and validated.
+
+SageMaker passes every value as a string; the workflow writes a non-string value as its JSON text
+(``"3"``, ``"0.25"``, ``'["A", "B"]'``), which the parsers below decode.
+:func:`hyperparameter_schema` publishes what this model accepts, as a JSON Schema derived from the
+same parsers, so the workflow can refuse a misspelled name or a bad value before the first round
+(``python -m byoal_model.hyperparameters`` prints it; ``--module`` prints the workflow's copy,
+``byoal/bundled_hyperparameters.py``).
+"""
 
 from __future__ import annotations
 
@@ -52,6 +60,12 @@ def _number(name: str, value: Any, expected: str) -> float:
         raise _fail(name, value, expected) from None
 
 
+def _declare(parse: Callable[[str, Any], Any], schema: dict[str, Any]) -> Callable[[str, Any], Any]:
+    """Attach the JSON Schema of the values ``parse`` accepts (published by :func:`hyperparameter_schema`)."""
+    parse.schema = schema  # type: ignore[attr-defined]
+    return parse
+
+
 def _integer(minimum: int, maximum: int | None = None) -> Callable[[str, Any], int]:
     expected = f"an integer >= {minimum}" if maximum is None else f"an integer from {minimum} to {maximum}"
 
@@ -61,7 +75,8 @@ def _integer(minimum: int, maximum: int | None = None) -> Callable[[str, Any], i
             raise _fail(name, value, expected)
         return int(number)
 
-    return parse
+    bounds = {"minimum": minimum} if maximum is None else {"minimum": minimum, "maximum": maximum}
+    return _declare(parse, {"type": "integer", **bounds})
 
 
 def _real(minimum: float, maximum: float, *, include_minimum: bool) -> Callable[[str, Any], float]:
@@ -75,13 +90,19 @@ def _real(minimum: float, maximum: float, *, include_minimum: bool) -> Callable[
             raise _fail(name, value, expected)
         return number
 
-    return parse
+    schema: dict[str, Any] = {"type": "number", ("minimum" if include_minimum else "exclusiveMinimum"): minimum}
+    if math.isfinite(maximum):
+        schema["exclusiveMaximum"] = maximum
+    return _declare(parse, schema)
 
 
 def _name(name: str, value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise _fail(name, value, "a non-empty string")
     return value.strip()
+
+
+_declare(_name, {"type": "string", "pattern": "\\S"})
 
 
 def _label_names(name: str, value: Any) -> tuple[str, ...]:
@@ -101,6 +122,11 @@ def _label_names(name: str, value: Any) -> tuple[str, ...]:
         raise _fail(name, value, expected)
     return tuple(names)
 
+
+_declare(
+    _label_names,
+    {"type": "array", "items": {"type": "string", "pattern": "\\S"}, "minItems": 2, "uniqueItems": True},
+)
 
 _PARSERS: dict[str, Callable[[str, Any], Any]] = {
     "epochs": _integer(1),
@@ -130,6 +156,29 @@ def parse_hyperparameters(raw: Mapping[str, Any]) -> tuple[Hyperparameters, list
     return Hyperparameters(**values), unknown
 
 
+def hyperparameter_schema() -> dict[str, Any]:
+    """What this model accepts: a JSON Schema (draft 2020-12) object with one property per hyperparameter.
+
+    Each property is the JSON Schema its parser declares (``{}`` — anything — for a parser that declares
+    none) with the default; ``additionalProperties: false`` says an unknown name is a mistake.
+    """
+    defaults = {field.name: field.default for field in fields(Hyperparameters)}
+    properties = {}
+    for name, parse in _PARSERS.items():
+        default = defaults.get(name)
+        properties[name] = {
+            **getattr(parse, "schema", {}),
+            **({} if default is None else {"default": list(default) if isinstance(default, tuple) else default}),
+        }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "byoal bundled model hyperparameters",
+        "type": "object",
+        "properties": properties,
+        "additionalProperties": False,
+    }
+
+
 def read_hyperparameters_file(path: Path) -> dict[str, Any]:
     """The raw name -> value mapping; a missing file means all defaults."""
     if not path.exists():
@@ -141,3 +190,20 @@ def read_hyperparameters_file(path: Path) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise HyperparameterError(f"{path} must hold a JSON object of name -> value, got {type(raw).__name__}")
     return raw
+
+
+def schema_module() -> str:
+    """The workflow's copy of the schema, ``byoal/bundled_hyperparameters.py``, as Python source."""
+    return (
+        '"""The bundled container\'s hyperparameter schema, as it publishes it. Generated; do not edit:\n\n'
+        "    PYTHONPATH=container python -m byoal_model.hyperparameters --module > byoal/bundled_hyperparameters.py\n"
+        '"""\n\nimport json\n\nSCHEMA = json.loads(\n    r"""\n'
+        + json.dumps(hyperparameter_schema(), indent=2)
+        + '\n"""\n)\n'
+    )
+
+
+if __name__ == "__main__":
+    import sys
+
+    print(schema_module() if sys.argv[1:] == ["--module"] else json.dumps(hyperparameter_schema(), indent=2), end="")

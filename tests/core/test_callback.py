@@ -24,7 +24,7 @@ class RecordingResumer:
 
 @pytest.fixture
 def pending(storage, put_inputs):
-    request = put_inputs([{"source": "a"}, {"source": 'b "q"'}, {"source": "c"}], Workforce="Callback")
+    request = put_inputs([{"source": "a"}, {"source": 'b "q"'}, {"source": "c"}, {"source": "d"}], Workforce="Callback")
     del request["ActiveLearningConfig"]["AnswerKeyS3Uri"]
     start = validate_input.handler({"request": request, "execution_name": "e"})
     state = {**start, "working": assign_ids.handler({"run": start["run"]})}

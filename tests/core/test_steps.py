@@ -124,7 +124,7 @@ def test_a_whole_run_keeps_every_record_once_and_never_overwrites_humans(storage
 
 
 def test_a_model_label_never_replaces_a_human_one_nor_lands_on_validation(storage, put_inputs):
-    request = put_inputs([{"source": "a", "category": 0}, {"source": "b"}, {"source": "c", "category": 2}])
+    request = put_inputs([{"source": "a", "category": 0}, {"source": "b"}, {"source": "c", "category": 2}, {"source": "d"}])
     start = validate_input.handler({"request": request, "execution_name": "e"})
     state = {**start, "working": assign_ids.handler({"run": start["run"]})}
     autolabels = f"s3://{BUCKET}/auto.manifest"
@@ -144,7 +144,7 @@ def test_a_model_label_never_replaces_a_human_one_nor_lands_on_validation(storag
 
 
 def test_model_labels_made_for_another_manifest_are_refused(storage, put_inputs):
-    request = put_inputs([{"source": "a"}, {"source": "b"}, {"source": "c"}])
+    request = put_inputs([{"source": "a"}, {"source": "b"}, {"source": "c"}, {"source": "d"}])
     start = validate_input.handler({"request": request, "execution_name": "e"})
     state = {**start, "working": assign_ids.handler({"run": start["run"]})}
     autolabels = f"s3://{BUCKET}/auto.manifest"
@@ -157,7 +157,7 @@ def test_model_labels_made_for_another_manifest_are_refused(storage, put_inputs)
 
 
 def test_human_labels_for_records_not_sent_are_rejected(storage, put_inputs):
-    request = put_inputs([{"source": "a"}, {"source": "b"}])
+    request = put_inputs([{"source": "a"}, {"source": "b"}, {"source": "c"}, {"source": "d"}])
     start = validate_input.handler({"request": request, "execution_name": "e"})
     state = {**start, "working": assign_ids.handler({"run": start["run"]})}
     selection = f"s3://{BUCKET}/sel.manifest"
@@ -189,10 +189,12 @@ def test_simulated_workforce_applies_the_error_rate_reproducibly(storage, put_in
 
 
 def test_simulated_workforce_refuses_an_answer_key_for_other_records(storage, put_inputs):
-    request = put_inputs([{"source": "a"}, {"source": "b"}], [{"source": "a", "category": 0}, {"source": "B!", "category": 1}])
+    records = [{"source": "a"}, {"source": "b"}, {"source": "c"}, {"source": "d"}]
+    good = [{"source": "a", "category": 0}, {"source": "b", "category": 1}, {"source": "c", "category": 0}, {"source": "d", "category": 1}]
+    request = put_inputs(records, [good[0], {"source": "B!", "category": 1}, *good[2:]])
     with pytest.raises(InputError, match="answer key .* line 2: its 'source' differs"):
         validate_input.handler({"request": request, "execution_name": "e"})
-    request = put_inputs([{"source": "a"}, {"source": "b"}], [{"source": "a", "category": 0}, {"source": "b", "category": 1}])
+    request = put_inputs(records, good)
     start = validate_input.handler({"request": request, "execution_name": "e"})
     state = {**start, "working": assign_ids.handler({"run": start["run"]})}
     manifest.write_records(storage, request["ActiveLearningConfig"]["AnswerKeyS3Uri"], [{"source": "a", "category": 0}, {"source": "B!", "category": 1}])

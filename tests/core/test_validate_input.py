@@ -36,7 +36,7 @@ def test_valid_request_is_normalized_and_the_manifest_copied(storage, put_inputs
 
 
 def test_the_seed_request_without_active_learning_config_runs(storage, put_inputs):
-    request = put_inputs([{"source": "a"}])
+    request = put_inputs([{"source": f"headline {number}"} for number in range(81)])  # the defaults' smallest
     del request["ActiveLearningConfig"]
     with pytest.raises(InputError, match="HumanTaskConfig"):
         run(request)
@@ -54,9 +54,9 @@ def test_the_seed_request_without_active_learning_config_runs(storage, put_input
 
 
 def test_ids_are_positions_and_kept_when_given(storage, put_inputs):
-    result = run(put_inputs([{"source": "a"}, {"source": "b", "byoal-id": 7}, {"source": "c"}]))
+    result = run(put_inputs([{"source": "a"}, {"source": "b", "byoal-id": 7}, {"source": "c"}, {"source": "d"}]))
     working = assign_ids.handler({"run": result["run"]})
-    assert [r["byoal-id"] for r in manifest.read_records(storage, working["manifest"])] == [0, 7, 2]
+    assert [r["byoal-id"] for r in manifest.read_records(storage, working["manifest"])] == [0, 7, 2, 3]
 
 
 BAD_INPUTS = [
@@ -78,7 +78,7 @@ BAD_INPUTS = [
 
 @pytest.mark.parametrize("case, spoil, message", BAD_INPUTS, ids=[case for case, _, _ in BAD_INPUTS])
 def test_bad_input_fails_naming_it_and_writes_nothing(storage, put_inputs, case, spoil, message):
-    request = put_inputs([{"source": "a", "category": 1}, {"source": "b"}])
+    request = put_inputs([{"source": "a", "category": 1}, {"source": "b"}, {"source": "c"}, {"source": "d"}])
     spoil(request, storage)
     with pytest.raises(InputError, match=message):
         run(request)

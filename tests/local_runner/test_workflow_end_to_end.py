@@ -15,8 +15,9 @@ import pytest
 
 from byoal import manifest
 from local_runner.asl import TaskFailure
-from local_runner.runner import LocalWorkflow, function_arn
+from local_runner.runner import SUBSTITUTIONS, LocalWorkflow, function_arn
 from scripts import local_callback, prepare, run_local
+from statemachines import ACTIVE_LEARNING_LOOP, load_definition
 from tests.conftest import SAMPLE
 
 RECORDS = 500
@@ -110,6 +111,9 @@ def workflow_with_inputs(inputs: Path, workdir: Path, **options) -> LocalWorkflo
 
 def test_a_failing_training_job_fails_the_execution_with_the_containers_reason(inputs, tmp_path):
     workflow = workflow_with_inputs(inputs, tmp_path)
+    # An image of the user's own publishes no hyperparameter schema: the bad value reaches the container.
+    own_image = {**SUBSTITUTIONS, "TrainingImage": "123456789012.dkr.ecr.us-east-1.amazonaws.com/own-model:1"}
+    workflow.loop_definition = load_definition(ACTIVE_LEARNING_LOOP, own_image)
     result = workflow.run(request_for(inputs, HyperParameters={"epochs": "-3"}, MaxRounds=1), name="bad-epochs")
     assert result.status == "FAILED"
     assert result.failed_state == "RunActiveLearningRound"
@@ -117,12 +121,13 @@ def test_a_failing_training_job_fails_the_execution_with_the_containers_reason(i
     assert not list(tmp_path.glob("s3/**/final/output.manifest"))
 
 
-def test_the_command_names_the_failing_state_and_the_containers_reason(inputs, tmp_path, capsys):
+def test_the_command_names_the_failing_state_and_the_hyperparameter_the_model_refuses(inputs, tmp_path, capsys):
     arguments = ["--inputs", str(inputs), "--workdir", str(tmp_path), "--epochs", "0", "--max-rounds", "1", "--quiet"]
     assert run_local.main(arguments) == 1
     error = capsys.readouterr().err
-    assert "state TrainModel" in error and "round-1" in error and "epochs" in error
+    assert "state ValidateInput" in error and "'ActiveLearningConfig.HyperParameters.epochs' is '0'" in error
     assert not (tmp_path / "summary.json").exists()
+    assert not list(tmp_path.glob("s3/**/rounds/*"))
 
 
 def test_a_transient_lambda_error_is_retried(inputs, tmp_path):
