@@ -26,7 +26,7 @@ from gunicorn.app.base import BaseApplication
 
 from byoal_model import artifacts
 from byoal_model.paths import MlPaths
-from byoal_model.records import BadRecordError, encode_json, parse_json_record
+from byoal_model.records import BadRecordError, encode_json
 
 if TYPE_CHECKING:
     from byoal_model.predictor import Predictor
@@ -72,12 +72,12 @@ class ModelSlot:
             log.warning("waiting for a model in %s", model_dir)
             while not artifacts.is_complete(model_dir):
                 time.sleep(MODEL_POLL_SECONDS)
-        # Imported here, in the worker, so the gunicorn master never starts TensorFlow before forking.
+        # Imported here, in the worker, so the gunicorn master never starts TensorFlow or ONNX Runtime before forking.
         from byoal_model.predictor import Predictor
 
         try:
             predictor = Predictor.load(model_dir)
-            # The first call traces the TensorFlow graph; do it before /ping reports ready.
+            # The first call traces the TensorFlow graph (Keras model); do it before /ping reports ready.
             predictor.predict_texts([""])
         except Exception:
             log.exception("could not load the model in %s; /ping stays 503", model_dir)
@@ -117,7 +117,7 @@ def create_app(slot: ModelSlot, max_concurrent_transforms: int) -> Flask:
             return _error(503, "the model is not loaded (yet)")
         try:
             if content_type == JSON_TYPE:
-                prediction = predictor.predict_texts([parse_json_record(request.get_data())])[0]
+                prediction = predictor.predict_json(request.get_data())
                 return Response(encode_json(prediction), mimetype=JSON_TYPE)
             return Response(predictor.predict_jsonlines(request.get_data()), mimetype="application/jsonlines")
         except BadRecordError as error:
