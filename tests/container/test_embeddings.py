@@ -15,6 +15,7 @@ from byoal_model.embeddings import (
     EmbeddingFieldError,
     decode_field,
     encode_field,
+    text_key,
 )
 from byoal_model.encoder import EncoderIntegrityError, load_encoder
 from byoal_model.predictor import Predictor
@@ -116,6 +117,15 @@ def test_the_embedder_takes_records_then_cache_then_encoder(encoder, tmp_path):
     assert second.counts.as_dict() == {"precomputed": 1, "cached": 3, "encoded": 1}
     assert np.array_equal(got[2:4], expected[2:4])
     assert np.abs(got[0] - expected[1]).max() < 1e-3
+
+
+def test_the_cache_keeps_keys_that_end_in_zero_bytes(encoder, tmp_path):
+    texts = [text for text in (f"headline {index}" for index in range(5000)) if text_key(text).endswith(b"\0")][:3]
+    assert texts
+    Embedder(encoder, EmbeddingCache(tmp_path, encoder.encoder_id)).embed(texts)
+    reader = Embedder(encoder, EmbeddingCache(tmp_path, encoder.encoder_id))
+    reader.embed(texts)
+    assert reader.counts.as_dict() == {"precomputed": 0, "cached": len(texts), "encoded": 0}
 
 
 def test_a_second_training_and_a_transform_in_the_same_run_encode_nothing(news, tmp_path, monkeypatch):
