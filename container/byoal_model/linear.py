@@ -20,8 +20,12 @@ import scipy.sparse as sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss
+from threadpoolctl import threadpool_limits
 
 MAX_ITERATIONS = 1000
+THREADS = 1
+"""BLAS/OpenMP threads for fitting and predicting. On 2 cores one is as fast, and several gunicorn
+workers or jobs on one machine do not oversubscribe it (with 2 threads the fit took twice the CPU time)."""
 
 
 def _vectorizers() -> tuple[TfidfVectorizer, TfidfVectorizer]:
@@ -50,7 +54,8 @@ class LinearTextModel:
         """Float array (len(texts), num_classes); classes absent from training get probability 0."""
         probabilities = np.zeros((len(texts), self.num_classes), dtype=np.float64)
         if texts:
-            probabilities[:, self.classifier.classes_] = self.classifier.predict_proba(self.features(texts, embeddings))
+            with threadpool_limits(limits=THREADS):
+                probabilities[:, self.classifier.classes_] = self.classifier.predict_proba(self.features(texts, embeddings))
         return probabilities
 
 
@@ -73,7 +78,8 @@ def fit_linear(
         num_classes=num_classes,
         embedding_weight=embedding_weight,
     )
-    model.classifier.fit(model.features(texts, embeddings), np.asarray(labels))
+    with threadpool_limits(limits=THREADS):
+        model.classifier.fit(model.features(texts, embeddings), np.asarray(labels))
     return model
 
 

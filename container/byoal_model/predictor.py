@@ -25,7 +25,7 @@ from byoal_model.records import (
     parse_jsonlines_with_embeddings,
 )
 
-__all__ = ["BadRecordError", "Predictor"]
+__all__ = ["BadRecordError", "EmbeddingService", "Predictor"]
 
 # Large enough to amortise per-call overhead, small enough that a padded batch of embeddings stays small.
 CHUNK_SIZE = 1024
@@ -128,3 +128,44 @@ class Predictor:
         """The prediction for a body holding one JSON record; raises BadRecordError if it is malformed."""
         text, embedding = parse_json_record_with_embedding(body)
         return self._predict_records([text], [embedding])[0]
+
+
+class EmbeddingService:
+    """The ``embed`` serving mode: each record's sentence embedding instead of a prediction.
+
+    An output line is ``{"byoal-embedding": {"encoder": "<encoder id>", "float16": "<base64>"}}``,
+    the field a record carries so that later training jobs and transforms need not encode it
+    again (byoal_model.embeddings). No trained model is needed, only the encoder.
+    """
+
+    def __init__(self, embedder: Any):
+        self.embedder = embedder
+
+    @classmethod
+    def load(cls, encoder_path: str = "") -> EmbeddingService:
+        """Raises byoal_model.encoder.EncoderError if the encoder is missing or fails its pinned hash."""
+        from byoal_model.embeddings import Embedder
+        from byoal_model.encoder import load_encoder
+
+        return cls(Embedder.with_cache_from_environment(load_encoder(encoder_path)))
+
+    def embed_records(self, texts: list[str], embeddings: list[Any] | None = None) -> list[dict[str, Any]]:
+        from byoal_model.embeddings import EMBEDDING_FIELD, EmbeddingFieldError, encode_field
+
+        try:
+            vectors = self.embedder.embed(texts, embeddings)
+        except EmbeddingFieldError as error:
+            raise BadRecordError(error.index + 1, str(error).split(": ", 1)[1]) from None
+        encoder_id = self.embedder.encoder.encoder_id
+        return [{EMBEDDING_FIELD: encode_field(encoder_id, vector)} for vector in vectors]
+
+    def predict_texts(self, texts: list[str]) -> list[dict[str, Any]]:
+        return self.embed_records(texts)
+
+    def predict_jsonlines(self, body: bytes | str) -> bytes:
+        """One output line per input line, in order; raises BadRecordError for a malformed line."""
+        return encode_jsonlines(self.embed_records(*parse_jsonlines_with_embeddings(body)))
+
+    def predict_json(self, body: bytes | str) -> dict[str, Any]:
+        text, embedding = parse_json_record_with_embedding(body)
+        return self.embed_records([text], [embedding])[0]

@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
 import requests
 
@@ -186,3 +187,40 @@ def test_execution_parameters(server):
     response = requests.get(f"{server.url}/execution-parameters", timeout=10)
     assert response.status_code == 200
     assert response.json() == {"MaxConcurrentTransforms": 2, "BatchStrategy": "MULTI_RECORD", "MaxPayloadInMB": 6}
+
+
+def test_embed_mode_answers_each_record_with_its_embedding(tmp_path):
+    """``BYOAL_SERVE_MODE=embed``: no model needed; the output is the field later jobs read back."""
+    from byoal_model.embeddings import decode_field
+    from byoal_model.encoder import load_encoder
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log_path = tmp_path / "server.log"
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, str(CONTAINER / "serve")],
+            env=container_environment(
+                tmp_path, SAGEMAKER_BIND_TO_PORT=str(port), MODEL_SERVER_WORKERS="1", BYOAL_SERVE_MODE="embed"
+            ),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_for_status(f"{url}/ping", {200}, timeout=120)
+        texts = ["Apple earnings beat forecasts", "Measles cases rise"]
+        response = invoke(Server(url=url, before_model={}), jsonlines(texts))
+        assert response.status_code == 200, response.text
+        lines = [json.loads(line) for line in response.content.decode().splitlines()]
+        assert [set(line) for line in lines] == [{"byoal-embedding"}] * 2
+        encoder = load_encoder()
+        vectors = [
+            decode_field(line["byoal-embedding"], encoder_id=encoder.encoder_id, dimension=encoder.dimension)
+            for line in lines
+        ]
+        assert np.abs(np.array(vectors) - encoder.encode(texts)).max() < 1e-3
+        assert invoke(Server(url=url, before_model={}), b'"ok"\n\n').status_code == 400
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        print(log_path.read_text())
