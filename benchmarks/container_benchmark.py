@@ -343,7 +343,7 @@ def compare(arguments: argparse.Namespace) -> None:
     encoder = load_encoder()
     sources = [(SAMPLE, "TITLE", "CATEGORY"), (BANKING77, "text", "category")]
     with tempfile.TemporaryDirectory(prefix="byoal-compare-") as scratch:
-        embedder = Embedder(encoder, EmbeddingCache(Path(scratch), encoder.encoder_id))
+        embedder = Embedder(encoder, EmbeddingCache(arguments.cache or Path(scratch), encoder.encoder_id))
         print("| data | model | labels | held-out accuracy | coverage at 95 % | round's training s |")
         print("|---|---|---|---|---|---|")
         for path, text_column, label_column in sources:
@@ -509,6 +509,7 @@ def main() -> None:
     parser.add_argument("--labels", type=int, default=2000, help="--compare: labels, 400 of them validation")
     parser.add_argument("--held-out", type=int, default=2000, help="--compare: held-out records per split")
     parser.add_argument("--splits", type=int, default=2, help="--compare: seeded splits per dataset")
+    parser.add_argument("--cache", type=Path, help="--compare: an embedding-cache folder to reuse across runs")
     parser.add_argument("--logistic-c", type=float, default=10.0, help="--compare: the default model's C")
     parser.add_argument("--embedding-weight", type=float, default=1.0, help="--compare: the default model's weight")
     arguments = parser.parse_args()

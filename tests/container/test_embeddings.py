@@ -158,3 +158,35 @@ def test_a_model_is_not_served_with_another_encoder(trained, tmp_path):
     (model_dir / "metadata.json").write_text(json.dumps(metadata))
     with pytest.raises(encoder_module.EncoderError, match="trained with encoder all-MiniLM-L6-v2-int8@0000"):
         Predictor.load(model_dir)
+
+
+def test_your_own_onnx_encoder_by_path_trains_and_serves(encoder, news, tmp_path, monkeypatch):
+    folder = tmp_path / "my-encoder"
+    folder.mkdir()
+    shutil.copy(encoder_module.bundled_model_path(), folder / "model.onnx")
+    shutil.copy(encoder_module.BUNDLED_TOKENIZER, folder / "tokenizer.json")
+    own = load_encoder(str(folder))
+    assert own.encoder_id.startswith("my-encoder@") and own.encoder_id != encoder.encoder_id
+    assert np.abs(own.encode(TEXTS) - encoder.encode(TEXTS)).max() < 1e-5
+
+    opt_ml = make_opt_ml(
+        tmp_path / "opt_ml", train=news[:60], validation=news[60:80], hyperparameters={"encoder_path": str(folder)}
+    )
+    monkeypatch.setenv("OPT_ML_DIR", str(opt_ml))
+    assert train_module.main() == 0, (opt_ml / "output" / "failure").read_text()
+    metadata = json.loads((opt_ml / "model" / "metadata.json").read_text())
+    assert metadata["encoder"]["encoder_id"] == own.encoder_id
+    predictor = Predictor.load(opt_ml / "model")
+    assert predictor.embedder.encoder.encoder_id == own.encoder_id
+    assert len(predictor.predict_texts(TEXTS)) == len(TEXTS)
+
+
+def test_a_sentence_transformers_folder_without_the_package_is_a_clear_error(tmp_path):
+    (tmp_path / "modules.json").write_text("[]")
+    try:
+        import sentence_transformers  # noqa: F401
+    except ImportError:
+        with pytest.raises(encoder_module.EncoderError, match="sentence-transformers is not installed"):
+            load_encoder(str(tmp_path))
+    else:
+        pytest.skip("sentence-transformers is installed here")
