@@ -225,7 +225,7 @@ def benchmark_container(arguments: argparse.Namespace) -> None:
         hyperparameters["epochs"] = str(arguments.epochs)
 
     with tempfile.TemporaryDirectory(prefix="byoal-bench-") as scratch:
-        opt_ml, cache = Path(scratch) / "opt_ml", Path(scratch) / "embedding-cache"
+        opt_ml, cache = Path(scratch) / "opt_ml", arguments.cache or Path(scratch) / "embedding-cache"
         encoder_id = None
         if linear:
             from byoal_model.embeddings import Embedder, EmbeddingCache
@@ -509,7 +509,7 @@ def main() -> None:
     parser.add_argument("--labels", type=int, default=2000, help="--compare: labels, 400 of them validation")
     parser.add_argument("--held-out", type=int, default=2000, help="--compare: held-out records per split")
     parser.add_argument("--splits", type=int, default=2, help="--compare: seeded splits per dataset")
-    parser.add_argument("--cache", type=Path, help="--compare: an embedding-cache folder to reuse across runs")
+    parser.add_argument("--cache", type=Path, help="an embedding-cache folder to reuse across runs")
     parser.add_argument("--logistic-c", type=float, default=10.0, help="--compare: the default model's C")
     parser.add_argument("--embedding-weight", type=float, default=1.0, help="--compare: the default model's weight")
     arguments = parser.parse_args()

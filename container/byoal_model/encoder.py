@@ -111,6 +111,8 @@ def _onnx_runner(model_path: Path, tokenizer_path: Path, max_tokens: int) -> tup
     tokenizer.enable_padding(pad_id=tokenizer.token_to_id("[PAD]") or 0)
     options = onnxruntime.SessionOptions()
     options.log_severity_level = 3
+    # Idle threads sleep instead of spinning: on 2 shared cores spinning cost 40 % more CPU per text.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     try:
         session = onnxruntime.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
     except Exception as error:
