@@ -131,6 +131,32 @@ def concurrent_throughput(url: str, lines: list[str], clients: int, repeats: int
     return statistics.median(rates)
 
 
+def process_tree(pid: int) -> list[int]:
+    """The process and its descendants (Linux /proc)."""
+    found, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        found.append(current)
+        pending.extend(int(child) for child in children)
+    return found
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds used so far by a process and its descendants."""
+    total = 0.0
+    for current in process_tree(pid):
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def peak_rss_mb(pid: int) -> float:
     """The summed peak resident memory (VmHWM) of a process and its children, in MB (Linux /proc)."""
     total, pending = 0.0, [pid]
@@ -293,7 +319,7 @@ def benchmark_container(arguments: argparse.Namespace) -> None:
         if linear:
             # Held-out headlines made new, so that neither the cache nor the encoder has seen them.
             unseen = [json.dumps({"source": f"{text} ({index})"}) for index, text in enumerate(texts[: arguments.cold_size])]
-            serve(arguments, opt_ml, "raw text never encoded (encoder in the request)", unseen, {}, [len(unseen)], 0)
+            serve(arguments, opt_ml, "raw text never encoded (encoder in the request)", unseen, {}, [len(unseen)], 1)
     print(f"load average at the end: {os.getloadavg()[0]:.1f}")
 
 
@@ -320,8 +346,14 @@ def serve(
         print(f"server ({label}): {arguments.workers} gunicorn workers ready in {time.perf_counter() - start:.1f} s")
         for size in sizes or (1000, 10000):
             body = [lines[index % len(lines)] for index in range(size)]
-            median, best = throughput(url, body, arguments.repeats if repeats is None else repeats)
-            print(f"  /invocations MultiRecord {size:>6} lines: {median:,.0f} records/s median, {best:,.0f} best")
+            count = (arguments.repeats if repeats is None else repeats) + 1
+            used = cpu_seconds(server.pid)
+            median, best = throughput(url, body, count - 1)
+            per_cpu = size * count / max(cpu_seconds(server.pid) - used, 1e-9)
+            print(
+                f"  /invocations MultiRecord {size:>6} lines: {median:,.0f} records/s median, {best:,.0f} best; "
+                f"{per_cpu:,.0f} records per server CPU second"
+            )
         if sizes is None and arguments.workers > 1:
             body = [lines[index % len(lines)] for index in range(10000)]
             rate = concurrent_throughput(url, body, arguments.workers, max(1, arguments.repeats // 2))
