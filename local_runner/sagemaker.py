@@ -33,6 +33,8 @@ from local_runner.asl import TaskContext, TaskFailure
 REPO = Path(__file__).resolve().parents[1]
 CONTAINER_CODE = REPO / "container"
 TASK_FAILED = "States.TaskFailed"
+EMBEDDING_CACHE = "embedding-cache"
+"""The run's sentence-embedding cache, a folder in the run's work directory."""
 _KEY_UNION = re.compile(r"^\$\[\s*'[^']+'\s*(,\s*'[^']+'\s*)*\]$")
 
 
@@ -69,7 +71,7 @@ class LocalSageMaker:
         self.storage = storage
         self.workdir = workdir
         self.log = log
-        self.embedding_cache = workdir / "embedding-cache"
+        self.embedding_cache = workdir / EMBEDDING_CACHE
         self.models: dict[str, str] = {}
         self._predictors: dict[str, Any] = {}
 
