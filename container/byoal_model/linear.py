@@ -55,7 +55,9 @@ class LinearTextModel:
         probabilities = np.zeros((len(texts), self.num_classes), dtype=np.float64)
         if texts:
             with threadpool_limits(limits=THREADS):
-                probabilities[:, self.classifier.classes_] = self.classifier.predict_proba(self.features(texts, embeddings))
+                probabilities[:, self.classifier.classes_] = self.classifier.predict_proba(
+                    self.features(texts, embeddings)
+                )
         return probabilities
 
 

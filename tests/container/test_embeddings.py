@@ -75,7 +75,9 @@ def test_a_tampered_tokenizer_is_refused(tmp_path, monkeypatch):
 def test_training_with_a_tampered_encoder_fails_with_the_reason_and_no_model(tmp_path, monkeypatch):
     tampered = tampered_copy(encoder_module.bundled_model_path(), tmp_path / "model.onnx")
     monkeypatch.setattr(encoder_module, "bundled_model_path", lambda: tampered)
-    opt_ml = make_opt_ml(tmp_path / "opt_ml", train=[(text, index % 2) for index, text in enumerate(TEXTS)], validation=[(TEXTS[0], 0)])
+    opt_ml = make_opt_ml(
+        tmp_path / "opt_ml", train=[(text, index % 2) for index, text in enumerate(TEXTS)], validation=[(TEXTS[0], 0)]
+    )
     monkeypatch.setenv("OPT_ML_DIR", str(opt_ml))
     assert train_module.main() == 1
     reason = (opt_ml / "output" / "failure").read_text()
@@ -135,7 +137,10 @@ def test_a_second_training_and_a_transform_in_the_same_run_encode_nothing(news, 
     encoded = []
     for round_number in (1, 2):
         opt_ml = make_opt_ml(
-            tmp_path / f"round-{round_number}", train=rows[:100], validation=rows[100:], hyperparameters={"num_classes": "4"}
+            tmp_path / f"round-{round_number}",
+            train=rows[:100],
+            validation=rows[100:],
+            hyperparameters={"num_classes": "4"},
         )
         monkeypatch.setenv("OPT_ML_DIR", str(opt_ml))
         assert train_module.main() == 0, (opt_ml / "output" / "failure").read_text()
