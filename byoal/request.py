@@ -19,7 +19,7 @@ WORKFORCES = ("GroundTruth", "Callback", "Simulated")
 MAX_PREFIX_LENGTH = 36
 _JOB_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
 _ATTRIBUTE_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
-RESERVED_ATTRIBUTES = ("source", "byoal-id", "byoal-validation")
+RESERVED_ATTRIBUTES = ("source", "byoal-id", "byoal-validation", "byoal-embedding")
 
 DEFAULTS: dict[str, Any] = {
     "QueryStrategy": "margin",
