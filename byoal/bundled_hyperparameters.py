@@ -76,6 +76,28 @@ SCHEMA = json.loads(
       "minimum": 0,
       "maximum": 4294967295,
       "default": 0
+    },
+    "model": {
+      "type": "string",
+      "enum": [
+        "minilm-tfidf",
+        "keras-scratch"
+      ],
+      "default": "minilm-tfidf"
+    },
+    "logistic_c": {
+      "type": "number",
+      "exclusiveMinimum": 0.0,
+      "default": 10.0
+    },
+    "embedding_weight": {
+      "type": "number",
+      "minimum": 0.0,
+      "default": 1.0
+    },
+    "encoder_path": {
+      "type": "string",
+      "default": ""
     }
   },
   "additionalProperties": false

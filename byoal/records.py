@@ -12,10 +12,22 @@ VALIDATION_FIELD = "byoal-validation"
 POSITION_FIELD = "byoal-position"
 """In an auto-labels manifest: the record's line index in the working manifest the labels are for."""
 SOURCE_FIELD = "source"
+EMBEDDING_FIELD = "byoal-embedding"
+"""A record's precomputed sentence embedding for the bundled container (container/README.md)."""
 LABEL_TYPE = "groundtruth/text-classification"
 
 # Fields the workflow adds while it runs and removes from the final manifest.
 INTERNAL_FIELDS = (VALIDATION_FIELD,)
+
+
+def embedding_fields(record: dict[str, Any], algorithm: str) -> dict[str, Any]:
+    """``{"byoal-embedding": ...}`` if the record carries one and the model follows the ``bundled`` contract.
+
+    Channel and transform-input records pass it on, so that the container need not encode the text again.
+    """
+    if algorithm != "bundled" or EMBEDDING_FIELD not in record:
+        return {}
+    return {EMBEDDING_FIELD: record[EMBEDDING_FIELD]}
 
 
 def metadata_field(label_attribute: str) -> str:

@@ -23,7 +23,7 @@ WORKFORCES = ("GroundTruth", "Callback", "Simulated")
 MAX_PREFIX_LENGTH = 36
 _JOB_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
 _ATTRIBUTE_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
-RESERVED_ATTRIBUTES = ("source", "source-ref", "byoal-id", "byoal-validation", "byoal-position")
+RESERVED_ATTRIBUTES = ("source", "source-ref", "byoal-id", "byoal-validation", "byoal-position", "byoal-embedding")
 # The loop's state keeps one entry per round (counts.rounds) and Step Functions holds every state to 256 KiB.
 # Measured (tests/local_runner/test_ground_truth_offline.py): ~21 KB of state and ~1.5 KB per round with a
 # 1,024-character S3OutputPath (SageMaker's maximum), so about 160 rounds fit; 100 leaves room.

@@ -71,7 +71,11 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     def channel(validation: bool):
         for record in manifest.read_records(storage, event["working"]["manifest"]):
             if rec.is_human_labeled(record, attribute) and rec.is_validation(record) == validation:
-                yield {rec.SOURCE_FIELD: record[rec.SOURCE_FIELD], attribute: record[attribute]}
+                yield {
+                    rec.SOURCE_FIELD: record[rec.SOURCE_FIELD],
+                    attribute: record[attribute],
+                    **rec.embedding_fields(record, event["algorithm"]),
+                }
 
     train_records = manifest.write_records(storage, files["train"], channel(validation=False))
     validation_records = manifest.write_records(storage, files["validation"], channel(validation=True))

@@ -1,8 +1,9 @@
 """Round step: write the batch-transform input, the records the new model must predict.
 
 That is every unlabeled record (candidates for auto-labels and for the next human batch) and
-every validation record (to calibrate the model's confidence), each as ``{"source", "byoal-id"}``,
-in working-manifest order. BlazingText also gets ``k`` (the class count), so that it returns the
+every validation record (to calibrate the model's confidence), each as ``{"source", "byoal-id"}``
+(plus the record's ``byoal-embedding`` for a ``bundled``-contract container, if it has one), in
+working-manifest order. BlazingText also gets ``k`` (the class count), so that it returns the
 probability of every class rather than only the best one.
 """
 
@@ -24,7 +25,12 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     folder = layout.round_folder(root, round_number) + "transform/"
     extra = {"k": len(config["Labels"])} if event["algorithm"] == "blazingtext" else {}
     records = (
-        {rec.SOURCE_FIELD: record[rec.SOURCE_FIELD], rec.ID_FIELD: rec.record_id(record), **extra}
+        {
+            rec.SOURCE_FIELD: record[rec.SOURCE_FIELD],
+            rec.ID_FIELD: rec.record_id(record),
+            **extra,
+            **rec.embedding_fields(record, event["algorithm"]),
+        }
         for record in manifest.read_records(storage, event["working"]["manifest"])
         if not rec.is_labeled(record, attribute) or rec.is_validation(record)
     )

@@ -7,6 +7,9 @@
 * ``createTransformJob.sync``: the container's serving code in-process over the transform input,
   in MultiRecord batches of at most ``MaxPayloadInMB``, with InputFilter, JoinSource and
   OutputFilter applied as SageMaker applies them; output ``<S3OutputPath><input file>.out``.
+
+Both share the run's sentence-embedding cache, ``<workdir>/embedding-cache`` (the container's
+``BYOAL_EMBEDDING_CACHE``): the frozen encoder runs once per record per run, not once per round.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ from local_runner.asl import TaskContext, TaskFailure
 REPO = Path(__file__).resolve().parents[1]
 CONTAINER_CODE = REPO / "container"
 TASK_FAILED = "States.TaskFailed"
+EMBEDDING_CACHE = "embedding-cache"
+"""The run's sentence-embedding cache, a folder in the run's work directory."""
 _KEY_UNION = re.compile(r"^\$\[\s*'[^']+'\s*(,\s*'[^']+'\s*)*\]$")
 
 
@@ -45,10 +50,11 @@ def select_fields(record: Any, expression: str, *, field: str) -> Any:
     raise TaskFailure(TASK_FAILED, f"{field} {expression!r} is not supported by the local transform")
 
 
-def load_packed_model(archive: Path, directory: Path) -> Any:
+def load_packed_model(archive: Path, directory: Path, *, embedding_cache: Path | None = None) -> Any:
     """The bundled container's Predictor over a model.tar.gz, unpacked into ``directory``.
 
-    The Predictor is imported from container/ as the image would have it on its path.
+    The Predictor is imported from container/ as the image would have it on its path;
+    ``embedding_cache``: a folder of sentence embeddings shared across the run (None: none).
     """
     if str(CONTAINER_CODE) not in sys.path:
         sys.path.insert(0, str(CONTAINER_CODE))
@@ -57,7 +63,7 @@ def load_packed_model(archive: Path, directory: Path) -> Any:
 
     with tarfile.open(archive) as packed:
         packed.extractall(directory, filter="data")
-    return Predictor.load(directory)
+    return Predictor.load(directory, embedding_cache=embedding_cache)
 
 
 class LocalSageMaker:
@@ -66,6 +72,7 @@ class LocalSageMaker:
         self.workdir = workdir
         self.scratch = scratch
         self.log = log
+        self.embedding_cache = workdir / EMBEDDING_CACHE
         self.models: dict[str, str] = {}
         self._predictors: dict[str, Any] = {}
 
@@ -98,7 +105,10 @@ class LocalSageMaker:
                 self._download_prefix(source["S3Uri"], opt_ml / "input" / "data" / channel["ChannelName"])
             log_path = self.workdir / "logs" / f"{name}.log"
             log_path.parent.mkdir(parents=True, exist_ok=True)
-            environment = {**os.environ, "OPT_ML_DIR": str(opt_ml), "PYTHONPATH": str(CONTAINER_CODE), "TF_CPP_MIN_LOG_LEVEL": "2"}
+            environment = {
+                **os.environ, "OPT_ML_DIR": str(opt_ml), "PYTHONPATH": str(CONTAINER_CODE), "TF_CPP_MIN_LOG_LEVEL": "2",
+                "BYOAL_EMBEDDING_CACHE": str(self.embedding_cache),
+            }
             with open(log_path, "w", encoding="utf-8") as log_file:
                 completed = subprocess.run(
                     [sys.executable, "-m", "byoal_model.train"], env=environment, stdout=log_file, stderr=subprocess.STDOUT
@@ -150,7 +160,11 @@ class LocalSageMaker:
             model_dir = self.workdir / "models" / model_name
             model_dir.mkdir(parents=True, exist_ok=True)
             # Only the newest model is kept loaded: each round predicts with its own model once.
-            self._predictors = {model_name: load_packed_model(self.storage.path(self.models[model_name]), model_dir)}
+            self._predictors = {
+                model_name: load_packed_model(
+                    self.storage.path(self.models[model_name]), model_dir, embedding_cache=self.embedding_cache
+                )
+            }
         return self._predictors[model_name]
 
     def create_transform_job(self, parameters: dict[str, Any], context: TaskContext) -> dict[str, Any]:

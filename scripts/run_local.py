@@ -83,7 +83,10 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--annotator-error-rate", type=float, help="simulated annotators' error rate (default 0)")
     parser.add_argument("--fixed-margin-threshold", type=float, help="the AWS sample's rule instead of calibration")
     parser.add_argument("--seed", type=int, help="random seed of the workflow's choices")
-    parser.add_argument("--epochs", type=int, help="training epochs of the bundled model")
+    parser.add_argument("--epochs", type=int, help="training epochs of the bundled model (keras-scratch)")
+    parser.add_argument(
+        "--model", choices=("minilm-tfidf", "keras-scratch"), help="the bundled container's model (default minilm-tfidf)"
+    )
     parser.add_argument("--name", help="execution name (default local-<UTC time>)")
     parser.add_argument("--quiet", action="store_true", help="print only the final table")
     parser.add_argument(
@@ -124,6 +127,8 @@ def build_request(arguments: argparse.Namespace) -> dict[str, Any]:
             config[key] = value
     if arguments.epochs is not None:
         config.setdefault("HyperParameters", {})["epochs"] = str(arguments.epochs)
+    if arguments.model is not None:
+        config.setdefault("HyperParameters", {})["model"] = arguments.model
     validate_request(request)
     return request
 

@@ -21,7 +21,7 @@ import numpy as np
 from benchmarks.active_learning.metrics import accuracy, coverage_at_accuracy
 from benchmarks.active_learning.runs import BenchmarkError
 from byoal.storage import LocalStorage
-from local_runner.sagemaker import load_packed_model
+from local_runner.sagemaker import EMBEDDING_CACHE, load_packed_model
 from scripts import datasets
 
 HELD_OUT_SEED = 7
@@ -64,13 +64,14 @@ def split_dataset(dataset: Path, workflow_csv: Path, *, size: int, text_column: 
     )
 
 
-def _load_predictor(archive: Path, directory: Path) -> Any:
-    """A round's model as the offline runner loads it, without TensorFlow's retracing warnings."""
+def _load_predictor(archive: Path, directory: Path, embedding_cache: Path) -> Any:
+    """A round's model as the offline runner loads it (sharing the run's sentence-embedding cache, so
+    the held-out texts are encoded once per run), without TensorFlow's retracing warnings."""
     import tensorflow as tf
 
     # Each round's model is a new Predictor with its own traced function; TensorFlow warns about retracing.
     tf.get_logger().setLevel("ERROR")
-    return load_packed_model(archive, directory)
+    return load_packed_model(archive, directory, embedding_cache=embedding_cache)
 
 
 def curve_points(result: dict[str, Any], held_out: HeldOut, *, target: float) -> list[dict[str, Any]]:
@@ -79,7 +80,9 @@ def curve_points(result: dict[str, Any], held_out: HeldOut, *, target: float) ->
     points = []
     for row in result["per_round"]:
         with tempfile.TemporaryDirectory(prefix="byoal-curve-") as scratch:
-            predictor = _load_predictor(storage.path(row["model_artifacts"]), Path(scratch))
+            predictor = _load_predictor(
+                storage.path(row["model_artifacts"]), Path(scratch), Path(result["workdir"]) / EMBEDDING_CACHE
+            )
             if predictor.classes != held_out.class_names:
                 raise ValueError(
                     f"the model's classes {predictor.classes} are not the held-out slice's {held_out.class_names}"

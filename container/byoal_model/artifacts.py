@@ -1,4 +1,4 @@
-"""The model directory: ``model.keras`` plus ``metadata.json``, published together or not at all."""
+"""The model directory: the model file plus ``metadata.json``, published together or not at all."""
 
 from __future__ import annotations
 
@@ -12,7 +12,10 @@ from pathlib import Path
 from typing import Any
 
 MODEL_FILE = "model.keras"
+LINEAR_MODEL_FILE = "model.joblib"
 METADATA_FILE = "metadata.json"
+MODEL_FILES = (LINEAR_MODEL_FILE, MODEL_FILE)
+"""One of them holds the model: ``model.joblib`` for ``minilm-tfidf``, ``model.keras`` for ``keras-scratch``."""
 
 
 @contextmanager
@@ -42,4 +45,4 @@ def read_metadata(model_dir: Path) -> dict[str, Any]:
 
 
 def is_complete(model_dir: Path) -> bool:
-    return (model_dir / METADATA_FILE).is_file() and (model_dir / MODEL_FILE).is_file()
+    return (model_dir / METADATA_FILE).is_file() and any((model_dir / name).is_file() for name in MODEL_FILES)

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from byoal_model.records import EMBEDDING_FIELD
 
 SOURCE_FIELD = "source"
 
@@ -24,6 +26,8 @@ class Channel:
     name: str
     texts: list[str]
     labels: list[int]
+    embeddings: list[Any] = field(default_factory=list)
+    """Each record's ``byoal-embedding`` value or None (byoal_model.embeddings), or empty: none at all."""
 
 
 def channel_files(directory: Path) -> list[Path]:
@@ -44,7 +48,9 @@ def _label(value: Any, *, attribute: str, num_classes: int | None, where: str) -
     return value
 
 
-def _records(path: Path, channel: str, *, attribute: str, num_classes: int | None) -> Iterator[tuple[str, int]]:
+def _records(
+    path: Path, channel: str, *, attribute: str, num_classes: int | None
+) -> Iterator[tuple[str, int, Any]]:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
@@ -64,7 +70,8 @@ def _records(path: Path, channel: str, *, attribute: str, num_classes: int | Non
             raise ChannelError(f"{where}: the record has no '{SOURCE_FIELD}' string")
         if attribute not in record:
             raise ChannelError(f"{where}: the record has no label attribute '{attribute}'")
-        yield record[SOURCE_FIELD], _label(record[attribute], attribute=attribute, num_classes=num_classes, where=where)
+        label = _label(record[attribute], attribute=attribute, num_classes=num_classes, where=where)
+        yield record[SOURCE_FIELD], label, record.get(EMBEDDING_FIELD)
 
 
 def read_channel(directory: Path, name: str, *, label_attribute: str, num_classes: int | None) -> Channel:
@@ -78,4 +85,9 @@ def read_channel(directory: Path, name: str, *, label_attribute: str, num_classe
     ]
     if not records:
         raise ChannelError(f"channel '{name}' holds no records ({directory})")
-    return Channel(name=name, texts=[text for text, _ in records], labels=[label for _, label in records])
+    return Channel(
+        name=name,
+        texts=[text for text, _, _ in records],
+        labels=[label for _, label, _ in records],
+        embeddings=[embedding for _, _, embedding in records],
+    )

@@ -12,6 +12,7 @@ from byoal_model.channels import Channel
 from byoal_model.hyperparameters import Hyperparameters
 from byoal_model.model import build_classifier, build_text_model, build_vectorizer
 from byoal_model.text import clean_texts
+from byoal_model.train import metric_line
 
 # Metric line name -> Keras history key.
 METRIC_KEYS = {
@@ -31,11 +32,6 @@ class TrainedModel:
     """Of the restored best weights, keyed like the metric lines."""
     epochs_run: int
     best_epoch: int
-
-
-def metric_line(prefix: str, metrics: dict[str, float]) -> str:
-    """One line that SageMaker metric definitions such as ``validation:accuracy=([0-9.]+)`` match."""
-    return " ".join([prefix, *(f"{name}={value:.6f}" for name, value in metrics.items())])
 
 
 class MetricLines(keras.callbacks.Callback):

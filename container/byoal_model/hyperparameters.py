@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 MAX_SEED = 2**32 - 1
+MODELS = ("minilm-tfidf", "keras-scratch")
+"""The ``model`` hyperparameter's values: the default (sentence encoder + TF-IDF, logistic regression) first."""
 
 
 class HyperparameterError(ValueError):
@@ -38,6 +40,10 @@ class Hyperparameters:
     num_classes: int | None = None
     label_names: tuple[str, ...] | None = None
     seed: int = 0
+    model: str = MODELS[0]
+    logistic_c: float = 10.0
+    embedding_weight: float = 1.0
+    encoder_path: str = ""
 
     def to_json(self) -> dict[str, Any]:
         values = {field.name: getattr(self, field.name) for field in fields(self)}
@@ -105,6 +111,24 @@ def _name(name: str, value: Any) -> str:
 _declare(_name, {"type": "string", "pattern": "\\S"})
 
 
+def _text(name: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise _fail(name, value, "a string")
+    return value.strip()
+
+
+_declare(_text, {"type": "string"})
+
+
+def _choice(*options: str) -> Callable[[str, Any], str]:
+    def parse(name: str, value: Any) -> str:
+        if value not in options:
+            raise _fail(name, value, "one of " + ", ".join(repr(option) for option in options))
+        return value
+
+    return _declare(parse, {"type": "string", "enum": list(options)})
+
+
 def _label_names(name: str, value: Any) -> tuple[str, ...]:
     expected = 'a JSON list of at least two distinct non-empty names, e.g. \'["Business", "Sports"]\''
     names = value
@@ -141,6 +165,10 @@ _PARSERS: dict[str, Callable[[str, Any], Any]] = {
     "num_classes": _integer(2),
     "label_names": _label_names,
     "seed": _integer(0, MAX_SEED),
+    "model": _choice(*MODELS),
+    "logistic_c": _real(0.0, math.inf, include_minimum=False),
+    "embedding_weight": _real(0.0, math.inf, include_minimum=True),
+    "encoder_path": _text,
 }
 
 

@@ -12,6 +12,8 @@ import json
 from typing import Any
 
 SOURCE_FIELD = "source"
+EMBEDDING_FIELD = "byoal-embedding"
+"""An optional precomputed sentence embedding (byoal_model.embeddings); other keys are ignored."""
 
 
 class BadRecordError(ValueError):
@@ -41,21 +43,36 @@ def record_text(record: Any, line_number: int = 1) -> str:
     raise BadRecordError(line_number, f"expected a JSON object with a '{SOURCE_FIELD}' string, or a JSON string")
 
 
+def record_embedding(record: Any) -> Any:
+    """The record's ``byoal-embedding`` value, or None."""
+    return record.get(EMBEDDING_FIELD) if isinstance(record, dict) else None
+
+
 def parse_json_record(body: bytes | str) -> str:
     """The text of a body holding exactly one JSON record."""
+    return parse_json_record_with_embedding(body)[0]
+
+
+def parse_json_record_with_embedding(body: bytes | str) -> tuple[str, Any]:
+    """(text, ``byoal-embedding`` value or None) of a body holding exactly one JSON record."""
     try:
         record = json.loads(_decode(body))
     except json.JSONDecodeError as error:
         raise BadRecordError(error.lineno, f"not valid JSON ({error.msg})") from None
-    return record_text(record)
+    return record_text(record), record_embedding(record)
 
 
 def parse_jsonlines(body: bytes | str) -> list[str]:
     """The text of every line, in order."""
+    return parse_jsonlines_with_embeddings(body)[0]
+
+
+def parse_jsonlines_with_embeddings(body: bytes | str) -> tuple[list[str], list[Any]]:
+    """The text of every line, in order, and each line's ``byoal-embedding`` value (or None)."""
     lines = _decode(body).split("\n")
     if lines[-1] == "":
         lines.pop()
-    texts = []
+    texts, embeddings = [], []
     for line_number, line in enumerate(lines, start=1):
         if not line.strip():
             raise BadRecordError(line_number, "blank line")
@@ -64,7 +81,8 @@ def parse_jsonlines(body: bytes | str) -> list[str]:
         except json.JSONDecodeError as error:
             raise BadRecordError(line_number, f"not valid JSON ({error.msg})") from None
         texts.append(record_text(record, line_number))
-    return texts
+        embeddings.append(record_embedding(record))
+    return texts, embeddings
 
 
 def encode_json(prediction: dict[str, Any]) -> str:

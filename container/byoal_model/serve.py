@@ -9,6 +9,10 @@
 
 Settings come from ``MODEL_SERVER_WORKERS`` (default: CPU count), ``MODEL_SERVER_TIMEOUT``
 (seconds, default 60) and ``SAGEMAKER_BIND_TO_PORT`` (default 8080); the model from ``$OPT_ML_DIR/model``.
+
+``BYOAL_SERVE_MODE=embed`` (a transform job's ``Environment``) serves the sentence encoder instead
+of a model: each output line is the record's ``byoal-embedding`` (predictor.EmbeddingService), and
+no model directory is needed; ``BYOAL_ENCODER_PATH`` names an encoder folder other than the bundled one.
 """
 
 from __future__ import annotations
@@ -26,15 +30,18 @@ from gunicorn.app.base import BaseApplication
 
 from byoal_model import artifacts
 from byoal_model.paths import MlPaths
-from byoal_model.records import BadRecordError, encode_json, parse_json_record
+from byoal_model.records import BadRecordError, encode_json
 
 if TYPE_CHECKING:
-    from byoal_model.predictor import Predictor
+    from byoal_model.predictor import EmbeddingService, Predictor
 
 JSONLINES_TYPES = frozenset({"application/jsonlines", "application/jsonl", "application/x-jsonlines"})
 JSON_TYPE = "application/json"
 MAX_PAYLOAD_MB = 6
 MODEL_POLL_SECONDS = 1.0
+SERVE_MODE_ENV = "BYOAL_SERVE_MODE"
+ENCODER_PATH_ENV = "BYOAL_ENCODER_PATH"
+SERVE_MODES = ("predict", "embed")
 
 log = logging.getLogger("byoal_model.serve")
 
@@ -44,26 +51,49 @@ class ServerSettings:
     workers: int
     timeout: int
     port: int
+    mode: str = "predict"
+    encoder_path: str = ""
 
     @classmethod
     def from_environment(cls) -> ServerSettings:
+        mode = os.environ.get(SERVE_MODE_ENV) or "predict"
+        if mode not in SERVE_MODES:
+            raise SystemExit(f"{SERVE_MODE_ENV} is {mode!r}; expected one of {', '.join(SERVE_MODES)}")
         return cls(
             workers=int(os.environ.get("MODEL_SERVER_WORKERS") or os.cpu_count() or 1),
             timeout=int(os.environ.get("MODEL_SERVER_TIMEOUT") or 60),
             port=int(os.environ.get("SAGEMAKER_BIND_TO_PORT") or 8080),
+            mode=mode,
+            encoder_path=os.environ.get(ENCODER_PATH_ENV, ""),
         )
 
 
 class ModelSlot:
     """A worker's predictor, filled in by a background thread so ``/ping`` answers while it loads."""
 
-    def __init__(self, predictor: Predictor | None = None):
+    def __init__(self, predictor: Predictor | EmbeddingService | None = None):
         self.predictor = predictor
 
     def load_in_background(self, model_dir: Path) -> threading.Thread:
         thread = threading.Thread(target=self._load, args=(model_dir,), name="model-loader", daemon=True)
         thread.start()
         return thread
+
+    def load_encoder_in_background(self, encoder_path: str) -> threading.Thread:
+        thread = threading.Thread(target=self._load_encoder, args=(encoder_path,), name="encoder-loader", daemon=True)
+        thread.start()
+        return thread
+
+    def _load_encoder(self, encoder_path: str) -> None:
+        from byoal_model.predictor import EmbeddingService
+
+        try:
+            service = EmbeddingService.load(encoder_path)
+        except Exception:
+            log.exception("could not load the encoder; /ping stays 503")
+            return
+        self.predictor = service
+        log.info("encoder loaded (%s): serving embeddings", service.embedder.encoder.encoder_id)
 
     def _load(self, model_dir: Path) -> None:
         # SageMaker unpacks the model before starting the container; waiting also serves a model
@@ -72,12 +102,12 @@ class ModelSlot:
             log.warning("waiting for a model in %s", model_dir)
             while not artifacts.is_complete(model_dir):
                 time.sleep(MODEL_POLL_SECONDS)
-        # Imported here, in the worker, so the gunicorn master never starts TensorFlow before forking.
+        # Imported here, in the worker, so the gunicorn master never starts TensorFlow or ONNX Runtime before forking.
         from byoal_model.predictor import Predictor
 
         try:
             predictor = Predictor.load(model_dir)
-            # The first call traces the TensorFlow graph; do it before /ping reports ready.
+            # The first call traces the TensorFlow graph (Keras model); do it before /ping reports ready.
             predictor.predict_texts([""])
         except Exception:
             log.exception("could not load the model in %s; /ping stays 503", model_dir)
@@ -117,7 +147,7 @@ def create_app(slot: ModelSlot, max_concurrent_transforms: int) -> Flask:
             return _error(503, "the model is not loaded (yet)")
         try:
             if content_type == JSON_TYPE:
-                prediction = predictor.predict_texts([parse_json_record(request.get_data())])[0]
+                prediction = predictor.predict_json(request.get_data())
                 return Response(encode_json(prediction), mimetype=JSON_TYPE)
             return Response(predictor.predict_jsonlines(request.get_data()), mimetype="application/jsonlines")
         except BadRecordError as error:
@@ -147,7 +177,10 @@ class GunicornServer(BaseApplication):
     def load(self) -> Flask:
         # Called in each worker after the fork: every worker loads its own model.
         slot = ModelSlot()
-        slot.load_in_background(self.model_dir)
+        if self.settings.mode == "embed":
+            slot.load_encoder_in_background(self.settings.encoder_path)
+        else:
+            slot.load_in_background(self.model_dir)
         return create_app(slot, max_concurrent_transforms=self.settings.workers)
 
 
@@ -155,7 +188,8 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s [%(process)d] %(levelname)s %(message)s")
     settings = ServerSettings.from_environment()
     model_dir = MlPaths.from_environment().model_dir
-    log.info("serving %s on port %d with %d workers", model_dir, settings.port, settings.workers)
+    served = "the sentence encoder (embed mode)" if settings.mode == "embed" else str(model_dir)
+    log.info("serving %s on port %d with %d workers", served, settings.port, settings.workers)
     GunicornServer(settings, model_dir).run()
 
 

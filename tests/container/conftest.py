@@ -53,25 +53,55 @@ class TrainedModel:
 
 @pytest.fixture(scope="session")
 def trained(news, tmp_path_factory) -> TrainedModel:
-    """``python -m byoal_model.train`` on 2,000 headlines (1,600 train, 400 validation), once per session."""
+    """``python -m byoal_model.train`` with the default model on 1,000 headlines (800 train, 200 validation)."""
     opt_ml = make_opt_ml(
         tmp_path_factory.mktemp("opt_ml"),
-        train=news[:1600],
-        validation=news[1600:2000],
+        train=news[:800],
+        validation=news[800:1000],
         hyperparameters={
-            "epochs": "6",
-            "learning_rate": "0.01",
             "label_names": json.dumps(LABEL_NAMES),
             "num_classes": "4",
             "sagemaker_program": "ignored",
         },
     )
-    return TrainedModel(opt_ml=opt_ml, process=run_train(opt_ml), held_out=news[2000:3000])
+    return TrainedModel(opt_ml=opt_ml, process=run_train(opt_ml), held_out=news[1000:1500])
 
 
 @pytest.fixture(scope="session")
-def predictor(trained):
+def keras_trained(news, tmp_path_factory) -> TrainedModel:
+    """The same with ``model=keras-scratch`` on 2,000 headlines (1,600 train, 400 validation)."""
+    opt_ml = make_opt_ml(
+        tmp_path_factory.mktemp("opt_ml_keras"),
+        train=news[:1600],
+        validation=news[1600:2000],
+        hyperparameters={
+            "model": "keras-scratch",
+            "epochs": "6",
+            "learning_rate": "0.01",
+            "label_names": json.dumps(LABEL_NAMES),
+            "num_classes": "4",
+        },
+    )
+    return TrainedModel(opt_ml=opt_ml, process=run_train(opt_ml), held_out=news[2000:2500])
+
+
+@pytest.fixture(scope="session")
+def embedding_cache(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("embedding_cache")
+
+
+@pytest.fixture(scope="session")
+def predictor(trained, embedding_cache):
+    """The default model, with an embedding cache so that texts seen before are not encoded again."""
     from byoal_model.predictor import Predictor
 
     assert trained.process.returncode == 0, trained.process.stderr
-    return Predictor.load(trained.model_dir)
+    return Predictor.load(trained.model_dir, embedding_cache=embedding_cache)
+
+
+@pytest.fixture(scope="session")
+def keras_predictor(keras_trained):
+    from byoal_model.predictor import Predictor
+
+    assert keras_trained.process.returncode == 0, keras_trained.process.stderr
+    return Predictor.load(keras_trained.model_dir)

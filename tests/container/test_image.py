@@ -23,6 +23,8 @@ def test_dockerfile_installs_the_pinned_requirements_and_copies_the_code():
     assert "COPY train serve ./" in DOCKERFILE
     assert 'PATH="/opt/program:${PATH}"' in DOCKERFILE
     assert "EXPOSE 8080" in DOCKERFILE
+    # The build loads the encoder once, so an image whose weight files differ from the pinned SHA-256 is never built.
+    assert 'RUN python -c "from byoal_model.encoder import load_bundled_encoder;' in DOCKERFILE
 
 
 def test_requirements_are_pinned():

@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
 import requests
 
@@ -34,8 +35,12 @@ class Server:
 
 
 @pytest.fixture(scope="module")
-def server(trained, tmp_path_factory):
-    """Started on an empty model directory, which is then filled with the session's trained model."""
+def server(trained, embedding_cache, tmp_path_factory):
+    """Started on an empty model directory, which is then filled with the session's trained model.
+
+    It shares the test predictor's embedding cache, as the offline runner's jobs share one: a text
+    either of them encoded first is not encoded again.
+    """
     assert trained.process.returncode == 0, trained.process.stderr
     opt_ml = tmp_path_factory.mktemp("serve_opt_ml")
     (opt_ml / "model").mkdir()
@@ -45,7 +50,12 @@ def server(trained, tmp_path_factory):
     with open(log_path, "w") as log:
         process = subprocess.Popen(
             [sys.executable, str(CONTAINER / "serve")],
-            env=container_environment(opt_ml, SAGEMAKER_BIND_TO_PORT=str(port), MODEL_SERVER_WORKERS=str(WORKERS)),
+            env=container_environment(
+                opt_ml,
+                SAGEMAKER_BIND_TO_PORT=str(port),
+                MODEL_SERVER_WORKERS=str(WORKERS),
+                BYOAL_EMBEDDING_CACHE=str(embedding_cache),
+            ),
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -57,8 +67,8 @@ def server(trained, tmp_path_factory):
             ).status_code,
         }
         # The model file first, metadata.json last: the order train itself publishes them in.
-        shutil.copy(trained.model_dir / "model.keras", opt_ml / "model" / "model.keras")
-        shutil.copy(trained.model_dir / "metadata.json", opt_ml / "model" / "metadata.json")
+        for path in sorted(trained.model_dir.iterdir(), key=lambda path: path.name == "metadata.json"):
+            shutil.copy(path, opt_ml / "model" / path.name)
         # Each worker logs when it has loaded the model; a run of 200s from /ping alone can all come from
         # one worker while the other is still loading on a busy machine.
         wait_for_log_lines(log_path, "model loaded from", WORKERS, timeout=300)
@@ -141,6 +151,31 @@ def test_malformed_records_are_400_naming_the_line(server, body, content_type, m
     assert message in response.json()["error"]
 
 
+def test_records_may_carry_their_embedding(server, predictor):
+    from byoal_model.embeddings import encode_field
+
+    texts = ["Apple earnings beat forecasts", "Measles cases rise"]
+    vectors = predictor.embedder.embed(texts)
+    # The vector of the other text: the server must use the one in the record, not encode the text.
+    records = [
+        {"source": texts[0], "byoal-embedding": encode_field(predictor.embedder.encoder.encoder_id, vectors[1])},
+        {"source": texts[1], "byoal-embedding": encode_field("another-encoder@0", vectors[0])},
+    ]
+    response = invoke(server, "".join(json.dumps(record) + "\n" for record in records))
+    assert response.status_code == 200
+    got = [json.loads(line)["probabilities"] for line in response.content.decode().splitlines()]
+    expected = predictor.predict_proba(texts, [records[0]["byoal-embedding"], None])
+    for got_row, expected_row in zip(got, expected.tolist(), strict=True):
+        assert got_row == pytest.approx(expected_row, abs=1e-5)
+
+
+def test_a_malformed_embedding_is_400_naming_the_line(server):
+    body = '"ok"\n{"source": "x", "byoal-embedding": {"encoder": "e", "float16": 3}}\n'
+    response = invoke(server, body)
+    assert response.status_code == 400
+    assert "line 2: 'byoal-embedding' must be" in response.json()["error"]
+
+
 @pytest.mark.parametrize("content_type", ["text/csv", "text/plain", None])
 def test_other_content_types_are_415(server, content_type):
     response = invoke(server, b"Apple earnings beat forecasts\n", content_type)
@@ -152,3 +187,40 @@ def test_execution_parameters(server):
     response = requests.get(f"{server.url}/execution-parameters", timeout=10)
     assert response.status_code == 200
     assert response.json() == {"MaxConcurrentTransforms": 2, "BatchStrategy": "MULTI_RECORD", "MaxPayloadInMB": 6}
+
+
+def test_embed_mode_answers_each_record_with_its_embedding(tmp_path):
+    """``BYOAL_SERVE_MODE=embed``: no model needed; the output is the field later jobs read back."""
+    from byoal_model.embeddings import decode_field
+    from byoal_model.encoder import load_encoder
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log_path = tmp_path / "server.log"
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, str(CONTAINER / "serve")],
+            env=container_environment(
+                tmp_path, SAGEMAKER_BIND_TO_PORT=str(port), MODEL_SERVER_WORKERS="1", BYOAL_SERVE_MODE="embed"
+            ),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_for_status(f"{url}/ping", {200}, timeout=120)
+        texts = ["Apple earnings beat forecasts", "Measles cases rise"]
+        response = invoke(Server(url=url, before_model={}), jsonlines(texts))
+        assert response.status_code == 200, response.text
+        lines = [json.loads(line) for line in response.content.decode().splitlines()]
+        assert [set(line) for line in lines] == [{"byoal-embedding"}] * 2
+        encoder = load_encoder()
+        vectors = [
+            decode_field(line["byoal-embedding"], encoder_id=encoder.encoder_id, dimension=encoder.dimension)
+            for line in lines
+        ]
+        assert np.abs(np.array(vectors) - encoder.encode(texts)).max() < 1e-3
+        assert invoke(Server(url=url, before_model={}), b'"ok"\n\n').status_code == 400
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        print(log_path.read_text())

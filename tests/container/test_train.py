@@ -19,27 +19,54 @@ METRICS = ("train:accuracy", "train:loss", "validation:accuracy", "validation:lo
 
 def test_training_succeeds_and_writes_model_and_metadata(trained):
     assert trained.process.returncode == 0, trained.process.stderr
-    assert sorted(path.name for path in trained.model_dir.iterdir()) == ["metadata.json", "model.keras"]
+    assert sorted(path.name for path in trained.model_dir.iterdir()) == ["metadata.json", "model.joblib"]
     assert not (trained.opt_ml / "output" / "failure").exists()
     metadata = json.loads((trained.model_dir / "metadata.json").read_text())
+    assert metadata["model"] == "minilm-tfidf"
     assert metadata["classes"] == LABEL_NAMES
     assert metadata["num_classes"] == 4
     assert metadata["label_attribute_name"] == "category"
     assert set(metadata["metrics"]) == set(METRICS)
+    assert metadata["records"] == {"train": 800, "validation": 200}
+    assert metadata["hyperparameters"]["logistic_c"] == 10.0
+    assert metadata["encoder"]["encoder_id"].startswith("all-MiniLM-L6-v2-int8@")
+    assert metadata["encoder"]["dimension"] == 384
+    # No cache and no embeddings in the records: every distinct text went through the encoder.
+    assert metadata["embeddings"] == {"precomputed": 0, "cached": 0, "encoded": 1000}
+
+
+def test_prints_one_final_metric_line_sagemaker_can_match(trained):
+    stdout = trained.process.stdout
+    metadata = json.loads((trained.model_dir / "metadata.json").read_text())
+    for name in METRICS:
+        # The same expression the workflow puts in the training job's MetricDefinitions.
+        values = re.findall(rf"{name}=([0-9.]+)", stdout)
+        assert len(values) == 1, name
+        assert float(values[-1]) == pytest.approx(metadata["metrics"][name], abs=1e-6)
+    assert metadata["metrics"]["validation:accuracy"] > 0.8
+
+
+def test_the_keras_model_stays_available(keras_trained):
+    assert keras_trained.process.returncode == 0, keras_trained.process.stderr
+    assert sorted(path.name for path in keras_trained.model_dir.iterdir()) == ["metadata.json", "model.keras"]
+    metadata = json.loads((keras_trained.model_dir / "metadata.json").read_text())
+    assert metadata["model"] == "keras-scratch"
     assert metadata["records"] == {"train": 1600, "validation": 400}
     assert metadata["hyperparameters"]["epochs"] == 6
     assert metadata["hyperparameters"]["learning_rate"] == 0.01
     assert 1 <= metadata["best_epoch"] <= metadata["epochs_run"] <= 6
-
-
-def test_prints_metric_lines_sagemaker_can_match(trained):
-    stdout = trained.process.stdout
     for name in METRICS:
-        # The same expression the workflow puts in the training job's MetricDefinitions.
-        values = re.findall(rf"{name}=([0-9.]+)", stdout)
-        metadata = json.loads((trained.model_dir / "metadata.json").read_text())
+        values = re.findall(rf"{name}=([0-9.]+)", keras_trained.process.stdout)
         assert len(values) == metadata["epochs_run"] + 1, name
         assert float(values[-1]) == pytest.approx(metadata["metrics"][name], abs=1e-6)
+
+
+def test_the_keras_model_beats_the_majority_class(keras_trained, keras_predictor):
+    texts = [text for text, _ in keras_trained.held_out]
+    labels = np.array([label for _, label in keras_trained.held_out])
+    accuracy = (keras_predictor.predict_proba(texts).argmax(axis=1) == labels).mean()
+    assert accuracy > np.bincount(labels).max() / len(labels) + 0.2, accuracy
+    assert keras_predictor.predict_jsonlines(b'"Apple unveils a new iPhone"\n').startswith(b'{"label":')
 
 
 def test_warns_about_unknown_hyperparameters(trained):
@@ -135,6 +162,16 @@ FAILURES = {
     "label_names not JSON": (hyperparameters(label_names="a,b,c"), ["hyperparameter 'label_names'"]),
     "class count disagreement": (hyperparameters(num_classes="4"), ["'num_classes' is 4 but 'label_names' lists 3"]),
     "hyperparameters file not JSON": (hyperparameters_file("epochs=3"), ["hyperparameters.json is not valid JSON"]),
+    "unknown model": (hyperparameters(model="bert"), ["hyperparameter 'model' is 'bert'", "'minilm-tfidf'"]),
+    "logistic_c zero": (hyperparameters(logistic_c="0"), ["hyperparameter 'logistic_c' is '0'"]),
+    "encoder folder without a model": (
+        hyperparameters(encoder_path="/nonexistent/encoder"),
+        ["encoder folder /nonexistent/encoder holds neither model.onnx"],
+    ),
+    "malformed embedding in a record": (
+        lambda o: write_bad_line(o, '{"source": "x", "category": 1, "byoal-embedding": [0.1, 0.2]}'),
+        ["channel 'train': record 5: 'byoal-embedding' must be"],
+    ),
 }
 
 

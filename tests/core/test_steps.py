@@ -203,3 +203,23 @@ def test_simulated_workforce_refuses_an_answer_key_for_other_records(storage, pu
     batch = prepare_human_batch.handler({**state, "selection": {"manifest": selection, "count": 1, "round": 0}})
     with pytest.raises(InputError, match="answer key .* line 2: its 'source' differs"):
         simulated_workforce.handler({**state, "human_batch": batch, "labeled_at": STARTED})
+
+
+@pytest.mark.parametrize("algorithm", ["bundled", "blazingtext"])
+def test_a_records_embedding_reaches_the_bundled_containers_channels_and_transform_input(storage, put_inputs, algorithm):
+    embedding = {"encoder": "all-MiniLM-L6-v2-int8@0f44f2adeae233cb", "float16": "AAA8"}
+    records = [{"source": f"headline {index}", "byoal-embedding": embedding} for index in range(40)]
+    for index in range(20):
+        records[index].update(category=index % 2, **{"category-metadata": {"class-name": "x", "human-annotated": "yes"}})
+    request = put_inputs(records, SeedShare=0.0, MinValidationRecords=5)
+    start = validate_input.handler({"request": request, "execution_name": "e1"})
+    event = {**start, "working": assign_ids.handler({"run": start["run"]}), "round": 1}
+    event["working"] = select_validation.handler(event)
+    training = prepare_training.handler({**event, "algorithm": algorithm, "training_image": "img"})
+    channel_uri = training["InputDataConfig"][0]["DataSource"]["S3DataSource"]["S3Uri"]
+    train = list(manifest.read_records(storage, channel_uri if algorithm == "blazingtext" else channel_uri + "train.manifest"))
+    transform = prepare_transform_input.handler({**event, "algorithm": algorithm})
+    inputs = list(manifest.read_records(storage, transform["input_prefix"] + "records.jsonl"))
+    assert train and inputs
+    expected = [embedding] if algorithm == "bundled" else [None]
+    assert {json.dumps(record.get("byoal-embedding")) for record in train + inputs} == {json.dumps(e) for e in expected}
