@@ -8,14 +8,17 @@ from typing import Any
 from byoal.errors import InputError
 
 ID_FIELD = "byoal-id"
-VALIDATION_FIELD = "byoal-validation"
+CALIBRATION_FIELD = "byoal-calibration"
+"""On a human-labeled calibration record: the round that drew it (0: the seed batch or the input labels).
+
+The record was a uniform random sample of the pool the next round auto-labels from; no model trains on it."""
 POSITION_FIELD = "byoal-position"
 """In an auto-labels manifest: the record's line index in the working manifest the labels are for."""
 SOURCE_FIELD = "source"
 LABEL_TYPE = "groundtruth/text-classification"
 
 # Fields the workflow adds while it runs and removes from the final manifest.
-INTERNAL_FIELDS = (VALIDATION_FIELD,)
+INTERNAL_FIELDS = (CALIBRATION_FIELD,)
 
 
 def metadata_field(label_attribute: str) -> str:
@@ -65,8 +68,13 @@ def is_human_labeled(record: dict[str, Any], label_attribute: str) -> bool:
     return not (isinstance(metadata, dict) and metadata.get("human-annotated") == "no")
 
 
-def is_validation(record: dict[str, Any]) -> bool:
-    return record.get(VALIDATION_FIELD) is True
+def is_calibration(record: dict[str, Any]) -> bool:
+    return CALIBRATION_FIELD in record
+
+
+def calibration_round(record: dict[str, Any]) -> int:
+    """The round that drew a calibration record (see ``CALIBRATION_FIELD``)."""
+    return record[CALIBRATION_FIELD]
 
 
 def record_id(record: dict[str, Any]) -> int:

@@ -1,7 +1,7 @@
 """Round step: write the batch-transform input, the records the new model must predict.
 
 That is every unlabeled record (candidates for auto-labels and for the next human batch) and
-every validation record (to calibrate the model's confidence), each as ``{"source", "byoal-id"}``,
+every calibration record (to test the model's confidence, and to screen the earlier rounds' ones), each as ``{"source", "byoal-id"}``,
 in working-manifest order. BlazingText also gets ``k`` (the class count), so that it returns the
 probability of every class rather than only the best one.
 """
@@ -26,7 +26,7 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     records = (
         {rec.SOURCE_FIELD: record[rec.SOURCE_FIELD], rec.ID_FIELD: rec.record_id(record), **extra}
         for record in manifest.read_records(storage, event["working"]["manifest"])
-        if not rec.is_labeled(record, attribute) or rec.is_validation(record)
+        if not rec.is_labeled(record, attribute) or rec.is_calibration(record)
     )
     count = manifest.write_records(storage, folder + "input/records.jsonl", records)
     return {

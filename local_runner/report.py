@@ -92,18 +92,23 @@ def round_table(summary: dict[str, Any]) -> list[dict[str, Any]]:
             "sent_to_humans": entry.get("sent_to_humans", 0),
             "human_share": round(human / total, 4),
             "model_share": round(model / total, 4),
-            "validation_accuracy": entry.get("validation_accuracy"),
+            "calibration_accuracy": entry.get("calibration_accuracy"),
             "calibrated_on": entry.get("calibration_records"),
             "threshold": entry.get("threshold"),
             "expected_accuracy": entry.get("expected_accuracy"),
+            "accuracy_bound": entry.get("accuracy_bound"),
+            "measured_accuracy": entry.get("measured_accuracy"),
+            "below_target": entry.get("below_target"),
+            "no_auto_label_reason": entry.get("no_auto_label_reason"),
             **{key: round(value, 1) for key, value in entry.get("timings", {}).items()},
         })
     return rows
 
 
 def format_table(rows: list[dict[str, Any]]) -> str:
-    columns = ["round", "auto_labeled", "sent_to_humans", "human_share", "model_share", "validation_accuracy",
-               "calibrated_on", "threshold", "train_seconds", "infer_seconds", "select_seconds"]
+    columns = ["round", "auto_labeled", "sent_to_humans", "human_share", "model_share", "calibration_accuracy",
+               "calibrated_on", "threshold", "expected_accuracy", "accuracy_bound", "measured_accuracy", "below_target",
+               "train_seconds", "infer_seconds", "select_seconds"]
     def cell(value: Any) -> str:
         if value is None:
             return "-"
@@ -126,7 +131,7 @@ def _plot(rows: list[dict[str, Any]]) -> str:
                      labels=["labeled by humans", "labeled by the model"], alpha=0.8)
     shares.set(xlabel="round", ylabel="share of the dataset", ylim=(0, 1), title="Who labeled the records")
     shares.legend(loc="upper left")
-    quality.plot(rounds, [row["validation_accuracy"] for row in rows], marker="o", label="validation accuracy")
+    quality.plot(rounds, [row["calibration_accuracy"] for row in rows], marker="o", label="calibration accuracy")
     quality.plot(rounds, [row["threshold"] for row in rows], marker="s", label="auto-label threshold (confidence)")
     quality.set(xlabel="round", ylim=(0, 1.02), title="Model quality and threshold")
     quality.legend(loc="lower right")

@@ -287,7 +287,7 @@ def build_request(args: argparse.Namespace) -> dict[str, Any]:
         label_attribute=args.label_attribute,
         role_arn=args.role_arn,
         human_task_config=task_config,
-        active_learning_config=active_learning_config(args, files["ActiveLearningConfig.AnswerKeyS3Uri"]),
+        active_learning_config={"InputLabelsAreRandomSample": True, **active_learning_config(args, files["ActiveLearningConfig.AnswerKeyS3Uri"])},
         content_classifiers=ground_truth.PUBLIC_CONTENT_CLASSIFIERS if args.workteam_arn is None else [],
     )
     _check_request(request)

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from benchmarks.active_learning.configurations import DEFAULT, MANUAL, RANDOM, REFERENCE, Configuration
-from byoal import layout
+from byoal.round_stats import auto_labels_by_round
 
 TIMING_KEYS = ("train_seconds", "infer_seconds", "select_seconds")
 AGGREGATED = (
@@ -34,25 +34,6 @@ AGGREGATED = (
     "wall_seconds",
     *TIMING_KEYS,
 )
-
-
-def auto_labels_by_round(
-    final_records: Iterable[dict[str, Any]], answers: Iterable[dict[str, Any]], label_attribute: str
-) -> dict[int, list[int]]:
-    """Round -> [model labels given in that round, how many match the answer key]."""
-    tallies: dict[int, list[int]] = {}
-    metadata_field = f"{label_attribute}-metadata"
-    for record, answer in zip(final_records, answers, strict=True):
-        metadata = record.get(metadata_field)
-        if not metadata or metadata.get("human-annotated") != "no":
-            continue
-        round_number = layout.job_round(metadata.get("job-name", ""), "auto")
-        if round_number is None:
-            raise ValueError(f"a model label without a round in its job name: {metadata.get('job-name')!r}")
-        tally = tallies.setdefault(round_number, [0, 0])
-        tally[0] += 1
-        tally[1] += record[label_attribute] == answer[label_attribute]
-    return tallies
 
 
 def _mean(values: Sequence[float]) -> float | None:
