@@ -1,9 +1,11 @@
 """Round step: write the training and validation channels and the training job's settings.
 
-Both channels hold human-labeled records that are not calibration records: no model sees a
-calibration label, not even to choose its best epoch. The ``validation`` channel (the container's
-early stopping) is a seeded random ``EARLY_STOPPING_SHARE`` of them, drawn anew each round and left
-out of that round's ``train`` channel.
+Both channels hold only human-labeled records that are not calibration records: no model sees a
+calibration label, not even to choose its best epoch. ``train`` holds all of them; ``validation``
+(the container's early stopping and its validation metrics) a seeded random
+``EARLY_STOPPING_SHARE`` of the same records. Holding that share out of training instead cost a
+tenth of the training labels for nothing measurable: on the bundled sample the bundled model's
+validation loss still fell at epoch 10 of 10, so early stopping never stopped it.
 
 ``algorithm`` is ``bundled`` for a container that follows this project's contract (the bundled
 Keras model, or a user's image built the same way) or ``blazingtext`` for the SageMaker built-in
@@ -82,17 +84,17 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
                 yield {rec.SOURCE_FIELD: record[rec.SOURCE_FIELD], attribute: record[attribute]}
 
     available = sum(1 for _ in training_records())
-    held_out = choose_positions(
+    chosen = choose_positions(
         available, max(1, round(EARLY_STOPPING_SHARE * available)), seed=f"early-stopping-{config['Seed']}-{round_number}"
     )
 
-    def channel(validation: bool):
+    def early_stopping_records():
         for position, record in enumerate(training_records()):
-            if (position in held_out) == validation:
+            if position in chosen:
                 yield record
 
-    train_records = manifest.write_records(storage, files["train"], channel(validation=False))
-    validation_records = manifest.write_records(storage, files["validation"], channel(validation=True))
+    train_records = manifest.write_records(storage, files["train"], training_records())
+    validation_records = manifest.write_records(storage, files["validation"], early_stopping_records())
     if train_records == 0 or validation_records == 0:
         raise InputError(
             f"round {round_number}: {train_records} training and {validation_records} validation records; "

@@ -41,7 +41,8 @@ def _mean(values: Sequence[float]) -> float | None:
 
 
 def per_round(summary: dict[str, Any], auto_by_round: dict[int, list[int]]) -> list[dict[str, Any]]:
-    """One row per learning round: cumulative shares and model-label accuracy, validation accuracy, timings."""
+    """One row per learning round: cumulative shares and model-label accuracy, the round's own auto-labels
+    against the answer key beside its calibration figures (expected accuracy, bound, why nothing), timings."""
     total = summary["records"]
     model = correct = 0
     rows = []
@@ -59,7 +60,12 @@ def per_round(summary: dict[str, Any], auto_by_round: dict[int, list[int]]) -> l
                 "model_accuracy": round(correct / model, 4) if model else None,
                 "round_model_labels": given,
                 "round_model_accuracy": round(right / given, 4) if given else None,
-                "validation_accuracy": detail.get("validation_accuracy"),
+                "calibration_records": detail.get("calibration_records"),
+                "calibration_accuracy": detail.get("calibration_accuracy"),
+                "threshold": detail.get("threshold"),
+                "expected_accuracy": detail.get("expected_accuracy"),
+                "accuracy_bound": detail.get("accuracy_bound"),
+                "no_auto_label_reason": detail.get("no_auto_label_reason"),
                 "model_artifacts": detail.get("model", {}).get("artifacts"),
                 **{key: detail.get("timings", {}).get(key) for key in TIMING_KEYS},
             }
