@@ -16,9 +16,10 @@ under H0 the error count is at least Binomial(n, 1 - target) in distribution, so
 
 is a valid p-value (the exact one-sided binomial test, whose inversion is the Clopper–Pearson
 bound). Candidates are the calibration records' confidences, most confident first, starting at the
-first one with enough records above it for a pass to be possible at all (``minimum_records``);
-that order uses no label. The test rejects H0 while p <= δ and stops at the first non-rejection;
-the threshold is the lowest rejected candidate.
+first one with at least ``START_SHARE`` of the calibration records at or above it, and never fewer
+than a pass needs at all (``minimum_records``); that order uses no label, so the test stays valid.
+The test rejects H0 while p <= δ and stops at the first non-rejection; the threshold is the lowest
+rejected candidate.
 
 Vishwakarma, Lin, Sala, Vinayak, "Promises and Pitfalls of Threshold-based Auto-labeling"
 (NeurIPS 2023) analyse this loop (threshold-based auto-labeling, TBAL): each round draws
@@ -38,6 +39,17 @@ from typing import Sequence
 
 import numpy as np
 from scipy import stats
+
+
+START_SHARE = 0.25
+"""Where the fixed sequence starts, as a share of the calibration records.
+
+Starting at the fewest records that can pass (45 at a 0.95 target, δ 0.1) lets one wrong record
+near the top end the test: they must all be right. Measured on round 1 of five bundled-sample runs
+(400-1,000 calibration records): a start at a quarter of them gave the same threshold on four; on
+the fifth, one error at rank 51-55 of 1,000 stopped the sequence at 50 records and 362 auto-labels,
+where the sequence from 250 auto-labels 4,659 (96.1 % right). The cost: a round whose passing region
+holds fewer than a quarter of the calibration records auto-labels nothing."""
 
 
 def minimum_records(target: float, risk_tolerance: float) -> int:
@@ -89,6 +101,7 @@ def choose_threshold(
     hits = np.asarray(correct, dtype=bool)
     needed = max(minimum_records(target, risk_tolerance), at_least)
     total = len(confidence)
+    start = max(needed, math.ceil(START_SHARE * total))
     if total < needed:
         return ThresholdDecision(
             threshold=None, calibration_records=total, records_above=0, expected_accuracy=None, accuracy_bound=None,
@@ -104,7 +117,7 @@ def choose_threshold(
     last_of_value = np.nonzero(np.append(sorted_confidence[1:] != sorted_confidence[:-1], True))[0]
     counts = last_of_value + 1
     candidate_errors = errors[last_of_value]
-    possible = counts >= needed
+    possible = counts >= start
     counts, candidate_errors, last_of_value = counts[possible], candidate_errors[possible], last_of_value[possible]
     p_values = stats.binom.cdf(candidate_errors, counts, 1.0 - target)
     failures = np.nonzero(p_values > risk_tolerance)[0]

@@ -70,7 +70,7 @@ def accuracy_above(threshold: float, intercept: float, slope: float) -> float:
     return intercept + slope * (1 + threshold) / 2
 
 
-@pytest.mark.parametrize(("intercept", "slope", "calibration_size"), [(0.7, 0.3, 1000), (0.85, 0.15, 300), (0.85, 0.15, 1000)])
+@pytest.mark.parametrize(("intercept", "slope", "calibration_size"), [(0.8, 0.2, 1000), (0.85, 0.15, 300), (0.85, 0.15, 1000)])
 def test_rounds_below_target_are_at_most_the_risk_tolerance_on_synthetic_scores(intercept, slope, calibration_size):
     """Thousands of simulated rounds with a known accuracy curve: the guarantee holds at δ, up to sampling error.
 
@@ -89,7 +89,7 @@ def test_rounds_below_target_are_at_most_the_risk_tolerance_on_synthetic_scores(
             continue
         labeled += 1
         below += accuracy_above(decision.threshold, intercept, slope) < target
-    assert labeled > rounds // 2, "the test should pass in most rounds"
+    assert labeled > rounds // 5, "the test should pass in a real share of the rounds"
     assert below / rounds <= delta + 3 * (delta * (1 - delta) / rounds) ** 0.5, f"{below} of {rounds} rounds below target"
 
 
@@ -113,12 +113,22 @@ def test_the_threshold_test_needs_enough_records_and_says_how_many():
 
 
 def test_the_test_stops_at_the_first_candidate_that_fails():
-    # 100 right at the top, then 30 wrong, then 400 right: the lower candidates would pass again, but are never tested.
-    confidences = [0.99 - 0.001 * i for i in range(530)]
-    correct = [True] * 100 + [False] * 30 + [True] * 400
+    # 1,000 right at the top, then 60 wrong, then 3,000 right: the lower candidates would pass again, but are never tested.
+    confidences = [0.99 - 0.0002 * i for i in range(4060)]
+    correct = [True] * 1000 + [False] * 60 + [True] * 3000
     decision = choose_threshold(confidences, correct, target=0.95, risk_tolerance=0.1)
-    assert decision.records_above < 130 and decision.threshold > confidences[129]
+    assert 1000 <= decision.records_above < 1060 and decision.threshold > confidences[1059]
     assert decision.expected_accuracy >= 0.95
+
+
+def test_the_sequence_starts_at_a_quarter_of_the_calibration_records():
+    # One wrong record at rank 50 of 400 would end a sequence started at 45 records; from 100 it passes.
+    confidences = [0.99 - 0.001 * i for i in range(400)]
+    correct = [i != 49 for i in range(400)]
+    decision = choose_threshold(confidences, correct, target=0.95, risk_tolerance=0.1)
+    assert decision.records_above == 400
+    top_only = choose_threshold(confidences, [i < 60 for i in range(400)], target=0.95, risk_tolerance=0.1)
+    assert top_only.threshold is None and top_only.records_above == 100, "a passing region under a quarter is not tested"
 
 
 def test_tied_confidences_are_one_candidate():
