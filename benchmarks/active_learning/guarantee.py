@@ -146,7 +146,7 @@ def run_suites(
     sample: int | None,
     max_rounds: int | None,
     budget_share: float = DEFAULT_BUDGET_SHARE,
-    progress=print,
+    progress=lambda text: print(text, flush=True),
 ) -> list[dict[str, Any]]:
     """Every suite x model x seed, run to its end; one result per run with its guarantee figures."""
     target = DEFAULTS["TargetAccuracy"]
@@ -167,7 +167,7 @@ def run_suites(
             inputs = inputs_for_model(suite_dir / "inputs", model, hyperparameters)
             for seed in range(1 if suite.skewed else seeds):
                 configuration = Configuration(
-                    name=f"{suite.name}/{model}", description=f"{suite.name} with model {model}", options=options, seed=seed,
+                    name=f"{suite.name}-{model}", description=f"{suite.name} with model {model}", options=options, seed=seed,
                 )
                 progress(f"{configuration.name} seed {seed} ...")
                 result = run_configuration(configuration, inputs, suite_dir / "runs" / model)

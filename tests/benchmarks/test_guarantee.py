@@ -38,7 +38,7 @@ def test_skewed_prelabels_are_nearly_all_one_class_and_not_declared_random(tmp_p
 def _run(suite: str, model: str, rounds: list[tuple[int, int]], seed: int = 0) -> dict:
     """A run result whose rounds auto-labeled (given, right)."""
     summary = fake_summary(rounds=[{"auto_labeled": given, "human_labeled": 10, "validation_accuracy": 0.9} for given, _ in rounds])
-    configuration = guarantee.Configuration(name=f"{suite}/{model}", description="", options={}, seed=seed)
+    configuration = guarantee.Configuration(name=f"{suite}-{model}", description="", options={}, seed=seed)
     result = run_result(configuration, summary, {number: list(tally) for number, tally in enumerate(rounds, start=1) if tally[0]})
     return {**result, "suite": suite, "model": model, **guarantee.guarantee_figures(result, target=0.95)}
 
@@ -83,8 +83,8 @@ def test_the_guarantee_command_runs_every_suite_and_model_and_writes_json_and_pl
     out = tmp_path / "out"
     assert cli.main(["--guarantee", "--seeds", "2", "--model", "bundled", "--model", "other=epochs=3", "--out", str(out)]) == 0
     assert seen == [
-        ("small/bundled", 0, {}), ("small/bundled", 1, {}), ("small/other", 0, {"epochs": "3"}), ("small/other", 1, {"epochs": "3"}),
-        ("small-skewed/bundled", 0, {}), ("small-skewed/other", 0, {"epochs": "3"}),
+        ("small-bundled", 0, {}), ("small-bundled", 1, {}), ("small-other", 0, {"epochs": "3"}), ("small-other", 1, {"epochs": "3"}),
+        ("small-skewed-bundled", 0, {}), ("small-skewed-other", 0, {"epochs": "3"}),
     ]
     document = json.loads((out / "guarantee.json").read_text())
     assert len(document["runs"]) == 6 and document["risk_tolerance"] == 0.1
