@@ -90,7 +90,7 @@ def decide(
                      no_auto_label_reason=decision.reason)
     auto = [index for index, (_, prediction) in enumerate(pool) if rule.auto_labels(prediction)]
     if not auto and stats["no_auto_label_reason"] is None:
-        stats["no_auto_label_reason"] = "no pool record reaches the threshold"
+        stats["no_auto_label_reason"] = f"no pool record passes the rule ({stats['rule']}, threshold {stats['threshold']})"
     taken = set(auto)
     remaining = [pool[index] for index in range(len(pool)) if index not in taken]
     draw_size = policy.calibration_draw_size(batch_size, config["CalibrationShare"])

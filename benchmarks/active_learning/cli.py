@@ -76,6 +76,10 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         help="with --guarantee: only these suites",
     )
     parser.add_argument("--sample", type=int, help="with --guarantee: a random subsample of this many records per dataset")
+    parser.add_argument(
+        "--banking77", type=Path, default=guarantee.BANKING77,
+        help="with --guarantee: the Banking77 training CSV (default ../shared/data/banking77_train.csv.gz)",
+    )
     parser.add_argument("--max-rounds", type=int, help="with --guarantee: at most this many rounds per run")
     parser.add_argument(
         "--out", type=Path, default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT.relative_to(REPO)})"
@@ -195,7 +199,10 @@ def write_outputs(document: dict[str, Any], out: Path) -> None:
 def guarantee_benchmark(arguments: argparse.Namespace) -> int:
     started = time.monotonic()
     models = [guarantee.parse_model(text) for text in arguments.model or ["bundled"]]
-    suites = [suite for suite in guarantee.SUITES if arguments.suites is None or suite.name in arguments.suites]
+    suites = [
+        suite for suite in guarantee.with_dataset(guarantee.SUITES, "banking77", arguments.banking77)
+        if arguments.suites is None or suite.name in arguments.suites
+    ]
     runs = guarantee.run_suites(
         suites, models, seeds=arguments.seeds, out=arguments.out, sample=arguments.sample,
         max_rounds=arguments.max_rounds, budget_share=arguments.budget_share,

@@ -29,6 +29,7 @@ from scripts import prepare
 
 SAMPLE = REPO / "data" / "sample" / "uci_news_sample.csv.gz"
 BANKING77 = REPO.parent / "shared" / "data" / "banking77_train.csv.gz"
+"""Where the development checkout finds it (``../shared/data``); ``--banking77`` names another path."""
 MIN_ROUND_LABELS = 50
 """Rounds that auto-labeled fewer records are listed but not counted: their accuracy is too noisy to judge."""
 SKEWED_SHARE = 0.25
@@ -135,6 +136,11 @@ def guarantee_figures(run: dict[str, Any], *, target: float) -> dict[str, Any]:
             for row in run["per_round"] if row["round_model_labels"] == 0
         ],
     }
+
+
+def with_dataset(suites: Sequence[Suite], name: str, dataset: Path) -> list[Suite]:
+    """The suites, with suite ``name`` reading ``dataset`` instead."""
+    return [Suite(**{**suite.__dict__, "dataset": dataset}) if suite.name == name else suite for suite in suites]
 
 
 def run_suites(

@@ -37,7 +37,7 @@ def test_skewed_prelabels_are_nearly_all_one_class_and_not_declared_random(tmp_p
 
 def _run(suite: str, model: str, rounds: list[tuple[int, int]], seed: int = 0) -> dict:
     """A run result whose rounds auto-labeled (given, right)."""
-    summary = fake_summary(rounds=[{"auto_labeled": given, "human_labeled": 10, "validation_accuracy": 0.9} for given, _ in rounds])
+    summary = fake_summary(rounds=[{"auto_labeled": given, "human_labeled": 10, "calibration_accuracy": 0.9} for given, _ in rounds])
     configuration = guarantee.Configuration(name=f"{suite}-{model}", description="", options={}, seed=seed)
     result = run_result(configuration, summary, {number: list(tally) for number, tally in enumerate(rounds, start=1) if tally[0]})
     return {**result, "suite": suite, "model": model, **guarantee.guarantee_figures(result, target=0.95)}
@@ -76,7 +76,7 @@ def test_the_guarantee_command_runs_every_suite_and_model_and_writes_json_and_pl
     def fake_run(configuration, inputs, runs_dir):
         request = json.loads((inputs / "request.json").read_text())
         seen.append((configuration.name, configuration.seed, request["ActiveLearningConfig"].get("HyperParameters", {})))
-        summary = fake_summary(rounds=[{"auto_labeled": 60, "human_labeled": 10, "validation_accuracy": 0.9}])
+        summary = fake_summary(rounds=[{"auto_labeled": 60, "human_labeled": 10, "calibration_accuracy": 0.9}])
         return run_result(configuration, summary, {1: [60, 59]})
 
     monkeypatch.setattr(guarantee, "run_configuration", fake_run)
