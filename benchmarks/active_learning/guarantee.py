@@ -184,6 +184,8 @@ def run_suites(
                     f"{len(result['rounds_below_target'])} of {result['rounds_judged']} judged rounds below target, "
                     f"{result['wall_seconds']:.0f} s"
                 )
+                for entry in result["rounds_without_auto_labels"]:
+                    progress(f"    round {entry['round']} auto-labeled nothing: {entry['reason']}")
                 results.append(result)
     return results
 
