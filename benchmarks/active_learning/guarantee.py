@@ -289,9 +289,10 @@ def plot(results: Sequence[dict[str, Any]], path: Path, *, target: float) -> Non
         axes.scatter([row["round"] + offset for row in bounds], [row["accuracy_bound"] for row in bounds],
                      marker="_", s=120, color=palette(index % 10))
     axes.axhline(target, color="black", linestyle=":", linewidth=1, label=f"target {target:.0%}")
-    axes.set(xlabel="round", ylabel="accuracy of the round's auto-labels (answer key)", ylim=(0.8, 1.0),
-             title="Each round's auto-labels (dots, area ~ count) and the bound it was shown with (dashes)")
-    axes.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
+    last = max((row["round"] for result in results for row in result["per_round"]), default=1)
+    axes.set(xlabel="round", ylabel="auto-label accuracy (answer key)", ylim=(0.8, 1.0), xlim=(0.5, last + 0.5),
+             xticks=range(1, last + 1),
+             title="Each round's auto-labels (dot area ~ count) and their bound (dash)")
     axes.grid(alpha=0.3)
     axes.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize=8)
     figure.tight_layout()
