@@ -8,6 +8,8 @@ Business at a claimed 0.95, 24.9 % of them right.
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -15,7 +17,8 @@ from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
 from byoal import manifest, round_stats
-from byoal.storage import LOCAL_ROOT_ENV, LocalStorage
+from byoal.labels import label_category_document
+from byoal.storage import LOCAL_ROOT_ENV, LocalStorage, write_bytes
 from lambdas import (
     active_learning,
     assign_ids,
@@ -52,12 +55,9 @@ def run_loop(storage, request):
     """The ActiveLearningLoop's steps in order until it exports; returns the final manifest's URI and the history."""
     state = validate_input.handler({"request": request, "execution_name": "skewed"})
     state["working"] = assign_ids.handler({"run": state["run"]})
-    records_by_source = {}
     vectorizer = TfidfVectorizer(min_df=1, sublinear_tf=True).fit(
         [r["source"] for r in manifest.read_records(storage, state["working"]["manifest"])]
     )
-    for record in manifest.read_records(storage, state["working"]["manifest"]):
-        records_by_source[record["source"]] = record
 
     def label_by_humans(selection):
         batch = prepare_human_batch.handler({**state, "selection": selection})
@@ -80,7 +80,7 @@ def run_loop(storage, request):
             vectorizer.transform([r["source"] for r in train]), [r["category"] for r in train]
         )
         if len(model.classes_) < 4:
-            model = _all_classes(model)
+            model = AllClasses(model)
         transform = prepare_transform_input.handler({**event, "algorithm": "bundled"})
         fake_transform(storage, transform, None, model, vectorizer)
         result = active_learning.handler(
@@ -91,7 +91,7 @@ def run_loop(storage, request):
             label_by_humans(result["selection"])
 
 
-class _all_classes:
+class AllClasses:
     """A classifier trained on fewer than 4 classes, answering with a probability for each of the 4."""
 
     def __init__(self, model):
@@ -113,10 +113,6 @@ def test_skewed_prelabels_never_yield_an_auto_label_batch_below_target(local_sto
     records, answers = skewed_dataset(headlines)
     manifest.write_records(local_storage, "s3://byoal-test/inputs/input.manifest", records)
     manifest.write_records(local_storage, "s3://byoal-test/inputs/answers.manifest", answers)
-    from byoal.labels import label_category_document
-    from byoal.storage import write_bytes
-    import json
-
     write_bytes(local_storage, "s3://byoal-test/inputs/class_labels.json",
                 json.dumps(label_category_document(["Business", "Entertainment", "Health", "Sci/Tech"])).encode())
     request = make_request(HumanBatchSize=100, MaxRounds=5, TargetAccuracy=TARGET)
