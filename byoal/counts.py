@@ -16,7 +16,8 @@ class Counts:
     human_labeled: int = 0
     auto_labeled: int = 0
     unlabeled: int = 0
-    validation: int = 0
+    calibration: int = 0
+    """Human-labeled calibration records (counted in ``human_labeled`` too)."""
     human_labeled_by_class: list[int] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -24,8 +25,8 @@ class Counts:
 
     def add(self, record: dict[str, Any], *, label_attribute: str) -> None:
         self.input_total += 1
-        if rec.is_validation(record):
-            self.validation += 1
+        if rec.is_calibration(record):
+            self.calibration += 1
         if not rec.is_labeled(record, label_attribute):
             self.unlabeled += 1
         elif rec.is_human_labeled(record, label_attribute):
@@ -43,7 +44,10 @@ def count_records(records: Iterable[dict[str, Any]], *, label_attribute: str, nu
 
 
 def human_budget_left(counts: Counts, config: dict[str, Any]) -> int:
-    """How many more human labels the budget allows (the input's own labels count as spent)."""
+    """How many more human labels the budget allows.
+
+    The input's own labels count as spent, and so do calibration labels: they are human labels
+    like any other."""
     limits = [math.floor(config["MaxHumanShare"] * counts.input_total)]
     if config["MaxHumanLabels"] is not None:
         limits.append(config["MaxHumanLabels"])

@@ -8,7 +8,10 @@ from typing import Any
 from byoal.errors import InputError
 
 ID_FIELD = "byoal-id"
-VALIDATION_FIELD = "byoal-validation"
+CALIBRATION_FIELD = "byoal-calibration"
+"""On a human-labeled calibration record: the round that drew it (0: the seed batch or the input labels).
+
+The record was a uniform random sample of the pool the next round auto-labels from; no model trains on it."""
 POSITION_FIELD = "byoal-position"
 """In an auto-labels manifest: the record's line index in the working manifest the labels are for."""
 SOURCE_FIELD = "source"
@@ -17,7 +20,7 @@ EMBEDDING_FIELD = "byoal-embedding"
 LABEL_TYPE = "groundtruth/text-classification"
 
 # Fields the workflow adds while it runs and removes from the final manifest.
-INTERNAL_FIELDS = (VALIDATION_FIELD,)
+INTERNAL_FIELDS = (CALIBRATION_FIELD,)
 
 
 def embedding_fields(record: dict[str, Any], algorithm: str) -> dict[str, Any]:
@@ -77,8 +80,13 @@ def is_human_labeled(record: dict[str, Any], label_attribute: str) -> bool:
     return not (isinstance(metadata, dict) and metadata.get("human-annotated") == "no")
 
 
-def is_validation(record: dict[str, Any]) -> bool:
-    return record.get(VALIDATION_FIELD) is True
+def is_calibration(record: dict[str, Any]) -> bool:
+    return CALIBRATION_FIELD in record
+
+
+def calibration_round(record: dict[str, Any]) -> int:
+    """The round that drew a calibration record (see ``CALIBRATION_FIELD``)."""
+    return record[CALIBRATION_FIELD]
 
 
 def record_id(record: dict[str, Any]) -> int:
@@ -86,7 +94,7 @@ def record_id(record: dict[str, Any]) -> int:
 
 
 SOURCE_REF_FIELD = "source-ref"
-RESERVED_INPUT_FIELDS = (VALIDATION_FIELD, POSITION_FIELD)
+RESERVED_INPUT_FIELDS = (CALIBRATION_FIELD, POSITION_FIELD)
 """Fields the workflow sets while it runs; an input record carrying one would change what the run does."""
 GROUND_TRUTH_MAX_SOURCE_CHARACTERS = 20_000
 """Ground Truth refuses a manifest attribute longer than this (sms-input-data-input-manifest)."""

@@ -23,7 +23,7 @@ WORKFORCES = ("GroundTruth", "Callback", "Simulated")
 MAX_PREFIX_LENGTH = 36
 _JOB_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
 _ATTRIBUTE_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
-RESERVED_ATTRIBUTES = ("source", "source-ref", "byoal-id", "byoal-validation", "byoal-position", "byoal-embedding")
+RESERVED_ATTRIBUTES = ("source", "source-ref", "byoal-id", "byoal-calibration", "byoal-position", "byoal-embedding")
 # The loop's state keeps one entry per round (counts.rounds) and Step Functions holds every state to 256 KiB.
 # Measured (tests/local_runner/test_ground_truth_offline.py): ~21 KB of state and ~1.5 KB per round with a
 # 1,024-character S3OutputPath (SageMaker's maximum), so about 160 rounds fit; 100 leaves room.
@@ -36,7 +36,10 @@ DEFAULTS: dict[str, Any] = {
     "HumanBatchShare": 0.05,
     "SeedShare": 0.1,
     "ValidationShare": 0.2,
-    "MinValidationRecords": 50,
+    "MinValidationRecords": None,
+    "CalibrationShare": 0.2,
+    "InputLabelsAreRandomSample": False,
+    "RiskTolerance": 0.1,
     "MaxHumanLabels": None,
     "MaxHumanShare": 1.0,
     "MaxRounds": 10,
@@ -148,7 +151,14 @@ def validate_active_learning_config(raw: Any) -> dict[str, Any]:
     _number(config, "MaxHumanShare", low=0, high=1, low_open=False)
     _number(config, "AnnotatorErrorRate", low=0, high=1, low_open=False)
     _number(config, "MaxRounds", low=0, high=MAX_ROUNDS, low_open=False, integer=True)
-    _number(config, "MinValidationRecords", low=1, high=float("inf"), low_open=False, integer=True)
+    _optional_count(config, "MinValidationRecords")
+    _number(config, "CalibrationShare", low=0, high=0.9, low_open=True)
+    _number(config, "RiskTolerance", low=0, high=0.5, low_open=True)
+    if not isinstance(config["InputLabelsAreRandomSample"], bool):
+        raise InputError(
+            "'ActiveLearningConfig.InputLabelsAreRandomSample' must be true or false, "
+            f"got {config['InputLabelsAreRandomSample']!r}"
+        )
     _number(config, "Seed", low=0, high=2**31 - 1, low_open=False, integer=True)
     _number(config, "CallbackTimeoutSeconds", low=60, high=365 * 24 * 3600, low_open=False, integer=True)
     if config["FixedMarginThreshold"] is not None:

@@ -42,12 +42,12 @@ def _labeled_line(
     stats: MergeStats,
     members: bytes | None = None,
 ) -> bytes:
-    """The record's line with the label applied. A human label is never replaced; a validation record never gets a model label."""
+    """The record's line with the label applied. A human label is never replaced; a calibration record never gets a model label."""
     if rec.is_human_labeled(record, label_attribute):
         stats.kept_human += 1
         return line
-    if metadata.get("human-annotated") != "yes" and rec.is_validation(record):
-        raise InputError(f"record {rec.record_id(record)} is a validation record and cannot take a model label")
+    if metadata.get("human-annotated") != "yes" and rec.is_calibration(record):
+        raise InputError(f"record {rec.record_id(record)} is a calibration record and cannot take a model label")
     stats.merged += 1
     if rec.has_label_fields(record, label_attribute):
         return dumps(rec.with_label(record, label_attribute=label_attribute, label=label, metadata=metadata))

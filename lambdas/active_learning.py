@@ -1,17 +1,19 @@
-"""Round step: calibrate the new model, auto-label what it is sure of, and pick the next human batch.
+"""Round step: test the new model's confidence, auto-label what it is sure of, pick the next human batch.
 
 Reads the batch-transform output (one line per transform-input record, in order, each
-``{"byoal-id", "SageMakerOutput"}``) and the working manifest (for the validation records' human
+``{"byoal-id", "SageMakerOutput"}``) and the working manifest (for the calibration records' human
 labels). Writes the round's auto-labels (in working-manifest order: id, position in that manifest,
-class and confidence; the merge step gives them Ground Truth metadata), the
-selection for humans, and the round's statistics. Its result names the working manifest it read,
-which carries the round's validation flags, for the loop to merge the auto-labels into.
+class and confidence; the merge step gives them Ground Truth metadata), the selection for humans
+(the query strategy's picks, then a uniform random calibration sample of the pool left, flagged
+with ``byoal-calibration``), the calibration records this round's rules screen out, and the round's
+statistics. Its result names the working manifest it read, for the loop to merge the auto-labels into.
 
-Later rounds see a pool without the records earlier models were sure of, so it is harder than a
-random validation record of the same confidence. Each round therefore also writes the ids of the
-validation records its rule would have auto-labeled (`validation-screened.manifest`), and a round
-calibrates only on validation records that no earlier round screened out: the ones that would
-still be in the pool.
+Which calibration records a round tests on: those drawn by an earlier round r (a uniform sample of
+the pool round r+1 started from) that no round between r and this one would have taken out of the
+pool — auto-labeled or selected by the query strategy, judged with that round's own predictions of
+them. Each round writes the ids its rules take out (``calibration-screened.manifest``); the rest are
+still a fair sample of the current pool, so the calibration set grows as the run goes on
+(:mod:`byoal.calibration` and DESIGN §5a say why this matters).
 """
 
 from __future__ import annotations
@@ -20,11 +22,12 @@ from typing import Any
 
 from byoal import layout, manifest, policy, round_stats
 from byoal import records as rec
+from byoal.calibration import choose_threshold
 from byoal.errors import InputError
 from byoal.predictions import Prediction, parse_prediction
 from byoal.storage import storage_from_environment
 
-SCREENED_FILE = "validation-screened.manifest"
+SCREENED_FILE = "calibration-screened.manifest"
 
 
 def read_predictions(storage, output_prefix: str, num_classes: int):
@@ -41,60 +44,75 @@ def read_predictions(storage, output_prefix: str, num_classes: int):
 
 def decide(
     predictions: list[tuple[int, Prediction]],
-    truth: dict[int, int],
+    calibration: dict[int, int],
     config: dict[str, Any],
     *,
     batch_size: int,
     seed: str,
     screened: frozenset[int] = frozenset(),
 ) -> dict[str, Any]:
-    """The round's decisions from the predictions: auto-labeled pool indices, selected ids, statistics.
+    """The round's decisions from the predictions.
 
-    ``screened`` holds the validation ids an earlier round's rule would have auto-labeled; they
-    are left out of this round's calibration. The result's ``screened`` lists the validation ids
-    this round's rule would auto-label.
+    ``calibration`` maps each calibration record's id to its human label; ``screened`` holds the
+    calibration ids an earlier round's rules took out of the pool. ``batch_size`` human labels are
+    spent: ``CalibrationShare`` of them on a uniform random calibration sample of the pool left after
+    auto-labeling and the query strategy's picks. The result has ``auto`` (indices into ``pool``),
+    ``pool`` ((id, prediction) of every unlabeled record), ``selected`` (the query strategy's ids),
+    ``drawn`` (the new calibration ids), ``screened`` (valid calibration ids this round's rules take
+    out) and ``stats``.
     """
-    validation = [(identity, prediction, truth[identity]) for identity, prediction in predictions if identity in truth]
-    pool = [(identity, prediction) for identity, prediction in predictions if identity not in truth]
-    calibration_set = [(prediction, prediction.label == label) for identity, prediction, label in validation if identity not in screened]
-    hits = sum(prediction.label == label for _, prediction, label in validation)
+    valid = [(identity, prediction, calibration[identity]) for identity, prediction in predictions
+             if identity in calibration and identity not in screened]
+    pool = [(identity, prediction) for identity, prediction in predictions if identity not in calibration]
+    strategy = config["QueryStrategy"]
+    hits = sum(prediction.label == label for _, prediction, label in valid)
     stats: dict[str, Any] = {
-        "validation_records": len(validation),
-        "validation_accuracy": round(hits / len(validation), 4) if validation else None,
-        "calibration_records": len(calibration_set),
+        "calibration_records": len(valid),
+        "calibration_accuracy": round(hits / len(valid), 4) if valid else None,
         "pool": len(pool),
+        "target_accuracy": config["TargetAccuracy"],
+        "risk_tolerance": config["RiskTolerance"],
     }
-    by_confidence = sorted(range(len(pool)), key=lambda index: (-pool[index][1].confidence, index))
     if config.get("FixedMarginThreshold") is not None:
-        minimum_margin = config["FixedMarginThreshold"]
-        auto = {index for index in by_confidence if pool[index][1].margin > minimum_margin}
-        screened_now = [identity for identity, prediction, _ in validation if prediction.margin > minimum_margin]
-        stats.update(threshold=None, expected_accuracy=None, rule=f"margin > {minimum_margin}")
-    elif len(calibration_set) >= config["MinValidationRecords"]:
-        calibration = policy.fit_calibration(
-            [prediction.confidence for prediction, _ in calibration_set], [hit for _, hit in calibration_set]
-        )
-        decision = policy.choose_auto_label_count(
-            [pool[index][1].confidence for index in by_confidence], calibration, config["TargetAccuracy"]
-        )
-        auto = set(by_confidence[: decision.count])
-        threshold = decision.threshold
-        screened_now = [] if threshold is None else [identity for identity, p, _ in validation if p.confidence >= threshold]
-        stats.update(threshold=threshold, expected_accuracy=decision.expected_accuracy, rule="calibrated")
+        rule = policy.PoolRule(strategy=strategy, minimum_margin=config["FixedMarginThreshold"])
+        stats.update(rule=f"margin > {config['FixedMarginThreshold']}", threshold=None, expected_accuracy=None,
+                     accuracy_bound=None, calibration_above=None, no_auto_label_reason=None)
     else:
-        auto, screened_now = set(), []
-        stats.update(
-            threshold=None, expected_accuracy=None,
-            rule=f"fewer than {config['MinValidationRecords']} validation records left to calibrate on",
+        decision = choose_threshold(
+            [prediction.confidence for _, prediction, _ in valid],
+            [prediction.label == label for _, prediction, label in valid],
+            target=config["TargetAccuracy"], risk_tolerance=config["RiskTolerance"],
+            at_least=config["MinValidationRecords"] or 1,
         )
-    remaining = [pool[index] for index in range(len(pool)) if index not in auto]
-    selected = policy.select_for_humans(remaining, strategy=config["QueryStrategy"], size=batch_size, seed=seed)
-    stats.update(auto_labeled=len(auto), selected=len(selected))
-    return {"auto": sorted(auto), "pool": pool, "selected": selected, "screened": screened_now, "stats": stats}
+        rule = policy.PoolRule(strategy=strategy, threshold=decision.threshold)
+        stats.update(rule="calibrated", threshold=decision.threshold, expected_accuracy=decision.expected_accuracy,
+                     accuracy_bound=decision.accuracy_bound, calibration_above=decision.records_above,
+                     no_auto_label_reason=decision.reason)
+    auto = [index for index, (_, prediction) in enumerate(pool) if rule.auto_labels(prediction)]
+    if not auto and stats["no_auto_label_reason"] is None:
+        stats["no_auto_label_reason"] = f"no pool record passes the rule ({stats['rule']}, threshold {stats['threshold']})"
+    taken = set(auto)
+    remaining = [pool[index] for index in range(len(pool)) if index not in taken]
+    draw_size = policy.calibration_draw_size(batch_size, config["CalibrationShare"])
+    selected = policy.select_for_humans(remaining, strategy=strategy, size=batch_size - draw_size, seed=seed)
+    chosen = set(selected)
+    predicted = dict(pool)
+    rule = policy.PoolRule(
+        strategy=strategy, threshold=rule.threshold, minimum_margin=rule.minimum_margin,
+        selection_cut=policy.selection_cut([predicted[identity] for identity in selected], strategy),
+    )
+    left = [identity for identity, _ in remaining if identity not in chosen]
+    drawn = policy.draw_calibration(left, draw_size, seed=f"calibration-{seed}")
+    screened_now = [identity for identity, prediction, _ in valid if rule.removes(prediction)]
+    stats.update(
+        auto_labeled=len(auto), selected=len(selected) + len(drawn), selected_by_strategy=len(selected),
+        calibration_drawn=len(drawn), calibration_screened=len(screened_now), selection_cut=rule.selection_cut,
+    )
+    return {"auto": auto, "pool": pool, "selected": selected, "drawn": drawn, "screened": screened_now, "stats": stats}
 
 
 def read_screened(storage, root: str, round_number: int) -> frozenset[int]:
-    """Validation ids that the rounds before ``round_number`` would have auto-labeled."""
+    """Calibration ids that the rounds before ``round_number`` took out of the pool."""
     screened: set[int] = set()
     for earlier in range(1, round_number):
         uri = layout.round_file(root, earlier, SCREENED_FILE)
@@ -106,11 +124,14 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     storage = storage_from_environment()
     config, root, round_number = event["config"], event["run"]["root"], event["round"]
     attribute, labels = config["LabelAttributeName"], config["Labels"]
-    truth: dict[int, int] = {}
+    calibration: dict[int, int] = {}
     positions: dict[int, int] = {}
     for position, record in enumerate(manifest.read_records(storage, event["working"]["manifest"])):
-        if rec.is_validation(record):
-            truth[rec.record_id(record)] = record[attribute]
+        if rec.is_calibration(record):
+            if rec.calibration_round(record) >= round_number:
+                raise InputError(f"record {rec.record_id(record)}: a calibration record drawn in round "
+                                 f"{rec.calibration_round(record)} cannot calibrate round {round_number}")
+            calibration[rec.record_id(record)] = record[attribute]
         elif not rec.is_labeled(record, attribute):
             positions[rec.record_id(record)] = position
     predictions = list(read_predictions(storage, event["transform"]["output_prefix"], len(labels)))
@@ -118,11 +139,11 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
         raise InputError(
             f"the batch transform returned {len(predictions)} predictions for {event['transform']['records']} records"
         )
-    unknown = [identity for identity, _ in predictions if identity not in truth and identity not in positions]
+    unknown = [identity for identity, _ in predictions if identity not in calibration and identity not in positions]
     if unknown:
-        raise InputError(f"predictions for records that are neither unlabeled nor validation records: ids {unknown[:10]}")
+        raise InputError(f"predictions for records that are neither unlabeled nor calibration records: ids {unknown[:10]}")
     result = decide(
-        predictions, truth, config, batch_size=event["batch_size"], seed=f"select-{config['Seed']}-{round_number}",
+        predictions, calibration, config, batch_size=event["batch_size"], seed=f"select-{config['Seed']}-{round_number}",
         screened=read_screened(storage, root, round_number),
     )
     job_name = layout.job_name(event["run"]["id"], round_number, "auto")
@@ -139,10 +160,15 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
                 "confidence": round(prediction.confidence, 4),
             }
 
+    def selection():
+        drawn = set(result["drawn"])
+        for identity in sorted(set(result["selected"]) | drawn):
+            yield {rec.ID_FIELD: identity, rec.CALIBRATION_FIELD: round_number} if identity in drawn else {rec.ID_FIELD: identity}
+
     autolabels_uri = layout.round_file(root, round_number, "autolabels.manifest")
     selection_uri = layout.round_file(root, round_number, "selection.manifest")
     manifest.write_records(storage, autolabels_uri, autolabels())
-    manifest.write_records(storage, selection_uri, ({rec.ID_FIELD: identity} for identity in result["selected"]))
+    selected = manifest.write_records(storage, selection_uri, selection())
     screened_uri = layout.round_file(root, round_number, SCREENED_FILE)
     manifest.write_records(storage, screened_uri, ({rec.ID_FIELD: identity} for identity in result["screened"]))
     stats = {**result["stats"], "model": event.get("model", {})}
@@ -154,6 +180,6 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
             "manifest": autolabels_uri, "count": len(result["auto"]), "round": round_number,
             "job_name": job_name, "creation_date": created,
         },
-        "selection": {"manifest": selection_uri, "count": len(result["selected"]), "round": round_number},
+        "selection": {"manifest": selection_uri, "count": selected, "round": round_number},
         "stats": stats,
     }

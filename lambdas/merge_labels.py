@@ -3,12 +3,13 @@
 ``kind`` is ``human`` (a labeling job's output manifest: only ids of that batch, in any order,
 merged by id) or ``model`` (the round's auto-labels: each record's id, position in the working manifest the round
 read, class and confidence; merged by position, with Ground Truth metadata for the round). A human label is never replaced,
-and a validation record never takes a model label.
+and a calibration record never takes a model label. A human merge flags the batch's calibration records
+(``byoal-calibration``: the round that drew them, from the job folder's ``calibration.manifest``) once they have a label.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from typing import Any
 
 from byoal import layout, manifest, round_stats
@@ -63,6 +64,28 @@ def model_labels(storage: Storage, *, config: dict[str, Any], autolabels: dict[s
         yield (position, rec.record_id(record), label, *encoded[label, confidence])
 
 
+def calibration_draws(storage: Storage, batch: dict[str, Any]) -> dict[int, int]:
+    """Id -> drawing round of the batch's calibration records."""
+    if not batch.get("calibration_manifest"):
+        return {}
+    return {
+        rec.record_id(record): rec.calibration_round(record)
+        for record in manifest.read_records(storage, batch["calibration_manifest"])
+    }
+
+
+def flag_calibration(
+    entries: Iterator[tuple[bytes, dict[str, Any]]], draws: dict[int, int], labeled: Container[int]
+) -> Iterator[tuple[bytes, dict[str, Any]]]:
+    """The working manifest's entries with the calibration flag on the drawn records that got a label."""
+    for line, record in entries:
+        identity = rec.record_id(record)
+        if identity in draws and identity in labeled and not rec.is_calibration(record):
+            record = {**record, rec.CALIBRATION_FIELD: draws[identity]}
+            line = manifest.dumps(record)
+        yield line, record
+
+
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     storage = storage_from_environment()
     config, root = event["config"], event["run"]["root"]
@@ -73,7 +96,9 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
         batch = event["human_batch"]
         round_number = batch["round"]
         labels = human_labels(storage, config=config, batch=batch, output_manifest=event["human_labels"]["output_manifest"])
-        lines = merge_labels_by_id(manifest.read_lines_and_records(storage, working), labels, label_attribute=attribute, stats=stats)
+        draws = calibration_draws(storage, batch)
+        entries = flag_calibration(manifest.read_lines_and_records(storage, working), draws, labels)
+        lines = merge_labels_by_id(entries, labels, label_attribute=attribute, stats=stats)
         target = layout.round_file(root, round_number, "working-human.manifest")
     elif event["kind"] == "model":
         round_number = event["autolabels"]["round"]
@@ -88,6 +113,9 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     if event["kind"] == "human":
         round_stats.write_stats(
             storage, root, round_number, round_stats.HUMAN_LABELS,
-            {"sent_to_humans": batch["count"], "human_labeled": stats.merged, "job_name": batch["job_name"]},
+            {
+                "sent_to_humans": batch["count"], "human_labeled": stats.merged, "job_name": batch["job_name"],
+                "calibration_labeled": sum(1 for identity in draws if identity in labels),
+            },
         )
     return {"manifest": target, "merged": stats.merged, "kept_human": stats.kept_human}

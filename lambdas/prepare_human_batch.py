@@ -1,7 +1,10 @@
 """Step: turn a selection of record ids into a human-labeling job's input manifest and request.
 
 The same batch serves all three workforces; for Ground Truth the step also builds the
-CreateLabelingJob request from the execution input's ``HumanTaskConfig``.
+CreateLabelingJob request from the execution input's ``HumanTaskConfig``. The batch's calibration
+records (selection lines with ``byoal-calibration``) are labeled like the others; the job's folder
+lists them in ``calibration.manifest`` (id and the round that drew them), which the merge reads to
+flag them in the working manifest.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from typing import Any
 from byoal import layout, manifest
 from byoal import records as rec
 from byoal.storage import storage_from_environment
+
+CALIBRATION_FILE = "calibration.manifest"
 
 
 def labeling_job_request(request: dict[str, Any], config: dict[str, Any], *, job_name: str, input_manifest: str, root: str) -> dict[str, Any]:
@@ -35,9 +40,19 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     storage = storage_from_environment()
     config, root = event["config"], event["run"]["root"]
     selection = event["selection"]
-    wanted = {rec.record_id(record) for record in manifest.read_records(storage, selection["manifest"])}
+    wanted: set[int] = set()
+    calibration: dict[int, int] = {}
+    for record in manifest.read_records(storage, selection["manifest"]):
+        wanted.add(rec.record_id(record))
+        if rec.is_calibration(record):
+            calibration[rec.record_id(record)] = rec.calibration_round(record)
     job_name = layout.job_name(event["run"]["id"], selection["round"], "human")
     input_manifest = layout.labeling_job_folder(root, job_name) + "input.manifest"
+    calibration_manifest = layout.labeling_job_folder(root, job_name) + CALIBRATION_FILE
+    manifest.write_records(
+        storage, calibration_manifest,
+        ({rec.ID_FIELD: identity, rec.CALIBRATION_FIELD: drawn} for identity, drawn in sorted(calibration.items())),
+    )
     batch = (
         {rec.SOURCE_FIELD: record[rec.SOURCE_FIELD], rec.ID_FIELD: rec.record_id(record)}
         for record in manifest.read_records(storage, event["working"]["manifest"])
@@ -48,6 +63,8 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
         "job_name": job_name,
         "round": selection["round"],
         "count": count,
+        "calibration": len(calibration),
+        "calibration_manifest": calibration_manifest,
         "input_manifest": input_manifest,
         "output_manifest": layout.labeling_job_output(root, job_name),
     }

@@ -1,9 +1,9 @@
 """Round step: write the batch-transform input, the records the new model must predict.
 
 That is every unlabeled record (candidates for auto-labels and for the next human batch) and
-every validation record (to calibrate the model's confidence), each as ``{"source", "byoal-id"}``
-(plus the record's ``byoal-embedding`` for a ``bundled``-contract container, if it has one), in
-working-manifest order. BlazingText also gets ``k`` (the class count), so that it returns the
+every calibration record (to test the model's confidence, and to screen the earlier rounds' ones),
+each as ``{"source", "byoal-id"}`` (plus the record's ``byoal-embedding`` for a ``bundled``-contract
+container, if it has one), in working-manifest order. BlazingText also gets ``k`` (the class count), so that it returns the
 probability of every class rather than only the best one.
 """
 
@@ -32,7 +32,7 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
             **rec.embedding_fields(record, event["algorithm"]),
         }
         for record in manifest.read_records(storage, event["working"]["manifest"])
-        if not rec.is_labeled(record, attribute) or rec.is_validation(record)
+        if not rec.is_labeled(record, attribute) or rec.is_calibration(record)
     )
     count = manifest.write_records(storage, folder + "input/records.jsonl", records)
     return {

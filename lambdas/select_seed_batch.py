@@ -1,10 +1,14 @@
-"""Step: pick a random batch of unlabeled records for humans to label before the first model is trained."""
+"""Step: pick a random batch of unlabeled records for humans to label before the first model is trained.
+
+The batch is a uniform random sample of the unlabeled records, so a random ``CalibrationShare``
+of it serves as round 1's calibration records: its selection lines carry ``byoal-calibration: 0``.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from byoal import layout, manifest
+from byoal import layout, manifest, policy
 from byoal import records as rec
 from byoal.sampling import choose_positions
 from byoal.storage import storage_from_environment
@@ -16,16 +20,25 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     storage = storage_from_environment()
     config, root = event["config"], event["run"]["root"]
     attribute = config["LabelAttributeName"]
-    chosen = choose_positions(event["counts"]["unlabeled"], event["counts"]["batch_size"], seed=f"seed-batch-{config['Seed']}")
+    size = event["counts"]["batch_size"]
+    chosen = choose_positions(event["counts"]["unlabeled"], size, seed=f"seed-batch-{config['Seed']}")
+    calibration = choose_positions(
+        len(chosen), policy.calibration_draw_size(len(chosen), config["CalibrationShare"]),
+        seed=f"calibration-{config['Seed']}-{SEED_ROUND}",
+    )
 
     def selection():
-        position = 0
+        position = drawn = 0
         for record in manifest.read_records(storage, event["working"]["manifest"]):
             if not rec.is_labeled(record, attribute):
                 if position in chosen:
-                    yield {rec.ID_FIELD: rec.record_id(record)}
+                    line = {rec.ID_FIELD: rec.record_id(record)}
+                    if drawn in calibration:
+                        line[rec.CALIBRATION_FIELD] = SEED_ROUND
+                    drawn += 1
+                    yield line
                 position += 1
 
     target = layout.round_file(root, SEED_ROUND, "selection.manifest")
     count = manifest.write_records(storage, target, selection())
-    return {"manifest": target, "count": count, "round": SEED_ROUND}
+    return {"manifest": target, "count": count, "round": SEED_ROUND, "calibration": len(calibration)}

@@ -1,28 +1,23 @@
-"""Round step: hold out human-labeled records for calibration, stratified by class where possible.
+"""Round step (first round only): hold out part of the input labels as calibration records.
 
-The first round draws ``ValidationShare`` of the human labels (at least ``MinValidationRecords``
-while that is at most half of them). Those labels, from the input and the seed batch, are a
-random sample of the data, which is what calibration needs. Later human labels were chosen by
-the query strategy, the hardest records first: they go to training, and join the validation set
-only to bring it up to ``MinValidationRecords``. Records once chosen stay in the set.
+Input (pre-)labels are training data. Only when the request says they were drawn at random
+(``InputLabelsAreRandomSample``) are they a sample of the pool too: then round 1 holds out a
+uniform random ``ValidationShare`` of them as calibration records (``byoal-calibration: 0``). A
+skewed set of pre-labels would otherwise yield a skewed threshold. Every other round, and round 1
+without that key, passes the working manifest on unchanged.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from byoal import layout, manifest
 from byoal import records as rec
-from byoal.sampling import choose_positions, stratified_quotas
+from byoal.sampling import choose_positions
 from byoal.storage import storage_from_environment
 
-
-def validation_target(human_labeled: int, existing: int, config: dict[str, Any]) -> int:
-    minimum = min(config["MinValidationRecords"], human_labeled // 2)
-    if existing:
-        return max(existing, minimum)
-    return max(math.ceil(config["ValidationShare"] * human_labeled), minimum)
+FIRST_ROUND = 1
+INPUT_DRAW_ROUND = 0
 
 
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
@@ -30,33 +25,26 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     config, root, round_number = event["config"], event["run"]["root"], event["round"]
     attribute = config["LabelAttributeName"]
     source = event["working"]["manifest"]
+    if round_number != FIRST_ROUND or not config["InputLabelsAreRandomSample"]:
+        return {"manifest": source, "held_out_input_labels": 0}
 
-    available_by_class = [0] * len(config["Labels"])
-    existing = human_labeled = 0
-    for record in manifest.read_records(storage, source):
-        if rec.is_human_labeled(record, attribute):
-            human_labeled += 1
-            if rec.is_validation(record):
-                existing += 1
-            else:
-                available_by_class[record[attribute]] += 1
-
-    quotas = stratified_quotas(available_by_class, validation_target(human_labeled, existing, config) - existing)
-    chosen = [
-        choose_positions(available, quota, seed=f"validation-{config['Seed']}-{round_number}-{label}")
-        for label, (available, quota) in enumerate(zip(available_by_class, quotas))
+    input_labeled = [
+        rec.record_id(record)
+        for record in manifest.read_records(storage, layout.working_with_ids(root))
+        if rec.is_human_labeled(record, attribute)
     ]
+    positions = choose_positions(
+        len(input_labeled), round(config["ValidationShare"] * len(input_labeled)),
+        seed=f"input-calibration-{config['Seed']}",
+    )
+    held_out = {input_labeled[position] for position in positions}
 
     def flagged():
-        positions = [0] * len(config["Labels"])
         for record in manifest.read_records(storage, source):
-            if rec.is_human_labeled(record, attribute) and not rec.is_validation(record):
-                label = record[attribute]
-                if positions[label] in chosen[label]:
-                    record = {**record, rec.VALIDATION_FIELD: True}
-                positions[label] += 1
+            if rec.record_id(record) in held_out and not rec.is_calibration(record):
+                record = {**record, rec.CALIBRATION_FIELD: INPUT_DRAW_ROUND}
             yield record
 
-    target = layout.round_file(root, round_number, "working-validation.manifest")
+    target = layout.round_file(root, round_number, "working-calibration.manifest")
     manifest.write_records(storage, target, flagged())
-    return {"manifest": target, "validation": existing + sum(quotas)}
+    return {"manifest": target, "held_out_input_labels": len(held_out)}

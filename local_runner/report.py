@@ -149,18 +149,23 @@ def round_table(summary: dict[str, Any]) -> list[dict[str, Any]]:
             "sent_to_humans": entry.get("sent_to_humans", 0),
             "human_share": round(human / total, 4),
             "model_share": round(model / total, 4),
-            "validation_accuracy": entry.get("validation_accuracy"),
+            "calibration_accuracy": entry.get("calibration_accuracy"),
             "calibrated_on": entry.get("calibration_records"),
             "threshold": entry.get("threshold"),
             "expected_accuracy": entry.get("expected_accuracy"),
+            "accuracy_bound": entry.get("accuracy_bound"),
+            "measured_accuracy": entry.get("measured_accuracy"),
+            "below_target": entry.get("below_target"),
+            "no_auto_label_reason": entry.get("no_auto_label_reason"),
             **{key: round(value, 1) for key, value in entry.get("timings", {}).items()},
         })
     return rows
 
 
 def format_table(rows: list[dict[str, Any]]) -> str:
-    columns = ["round", "auto_labeled", "sent_to_humans", "human_share", "model_share", "validation_accuracy",
-               "calibrated_on", "threshold", "train_seconds", "infer_seconds", "select_seconds"]
+    columns = ["round", "auto_labeled", "sent_to_humans", "human_share", "model_share", "calibration_accuracy",
+               "calibrated_on", "threshold", "expected_accuracy", "accuracy_bound", "measured_accuracy", "below_target",
+               "train_seconds", "infer_seconds", "select_seconds"]
     def cell(value: Any) -> str:
         if value is None:
             return "-"
@@ -256,25 +261,20 @@ ROUND_FIGURES: dict[str, tuple[str, str, str]] = {
     "human_labeled": ("Labeled by people", "count", "Labels people gave for the round's batch."),
     "human_share": ("People so far", "percent", "Share of all records labeled by people up to the end of the round."),
     "model_share": ("Model so far", "percent", "Share of all records labeled by the model up to the end of the round."),
-    "validation_accuracy": (
-        "Validation accuracy",
+    "calibration_accuracy": (
+        "Calibration accuracy",
         "percent",
-        "Share of the held-out human-labeled records the round's model got right.",
-    ),
-    "validation_records": (
-        "Validation records",
-        "count",
-        "Human-labeled records held out from training to judge the model.",
+        "Share of the round's calibration records (drawn at random from the pool, never trained on) the model got right.",
     ),
     "calibration_records": (
         "Calibrated on",
         "count",
-        "Held-out records the auto-label threshold was chosen on (those still like the pool).",
+        "Calibration records still like the pool that the auto-label threshold was tested on.",
     ),
     "calibrated_on": (
         "Calibrated on",
         "count",
-        "Held-out records the auto-label threshold was chosen on (those still like the pool).",
+        "Calibration records still like the pool that the auto-label threshold was tested on.",
     ),
     "threshold": (
         "Confidence threshold",
@@ -284,7 +284,7 @@ ROUND_FIGURES: dict[str, tuple[str, str, str]] = {
     "expected_accuracy": (
         "Expected accuracy",
         "percent",
-        "Calibrated estimate of the share of the round's auto-labels that are right.",
+        "Share of the calibration records at or above the threshold that the model got right.",
     ),
     "measured_accuracy": (
         "Measured accuracy",
@@ -322,8 +322,7 @@ ROUND_GROUPS = [
     (
         "The model and its auto-labels",
         [
-            "validation_accuracy",
-            "validation_records",
+            "calibration_accuracy",
             "calibration_records",
             "calibrated_on",
             "threshold",
@@ -425,15 +424,27 @@ def round_note(fields: dict[str, Any]) -> str | None:
 
 
 def round_progress(stats: dict[str, Any]) -> str:
-    """One progress line for a finished round: accuracy, auto-labels (or why none), the next human batch."""
-    accuracy = format_value(stats.get("validation_accuracy"), "percent")
+    """One progress line for a finished round: calibration, auto-labels (or why none), the next human batch."""
+    accuracy = format_value(stats.get("calibration_accuracy"), "percent")
+    calibration = f"{stats.get('calibration_records', 0):,} calibration records ({accuracy} right)"
     auto = stats.get("auto_labeled", 0)
-    if auto:
-        labeled = f"auto-labeled {auto:,} (confidence ≥ {format_value(stats.get('threshold'), 'percent')})"
+    if auto and stats.get("threshold") is not None:
+        labeled = f"auto-labeled {auto:,} at confidence ≥ {format_value(stats['threshold'], 'percent')}"
+        if stats.get("accuracy_bound") is not None:
+            labeled += (
+                f" (expected accuracy {format_value(stats.get('expected_accuracy'), 'percent')}, "
+                f"bound {format_value(stats['accuracy_bound'], 'percent')})"
+            )
+    elif auto:
+        labeled = f"auto-labeled {auto:,} ({stats.get('rule')})"
     else:
         labeled = round_note({**stats, "round": stats.get("round", 1)}) or "auto-labeled nothing"
         labeled = labeled.removesuffix(".").replace("Auto-labeled nothing", "auto-labeled nothing")
-    return f"validation accuracy {accuracy}; {labeled}; {stats.get('selected', 0):,} to people"
+    drawn = stats.get("calibration_drawn")
+    people = f"{stats.get('selected', 0):,} to people" + (
+        f" ({drawn:,} of them drawn at random for calibration)" if drawn else ""
+    )
+    return f"{calibration}; {labeled}; {people}"
 
 
 def report_html(summary: dict[str, Any]) -> str:
@@ -579,9 +590,9 @@ def _plot(rows: list[dict[str, Any]]) -> str:
     nan = float("nan")
     quality.plot(
         rounds,
-        [nan if row["validation_accuracy"] is None else row["validation_accuracy"] for row in rows],
+        [nan if row.get("calibration_accuracy") is None else row["calibration_accuracy"] for row in rows],
         marker="o",
-        label="validation accuracy",
+        label="accuracy on the calibration records",
     )
     quality.plot(
         rounds,

@@ -26,7 +26,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from byoal import round_stats
+from byoal import manifest, round_stats
 from byoal.errors import InputError
 from byoal.request import STRATEGIES, parse_request, validate_request
 from local_runner.asl import NotRedrivable, TaskContext
@@ -57,7 +57,7 @@ OPTIONS = {
     "seed": "Seed",
 }
 STAGES = {
-    "select_validation": "choosing validation records",
+    "select_validation": "holding out calibration records",
     "prepare_training": "writing training channels",
     "createTrainingJob.sync": "training the model",
     "prepare_transform_input": "writing transform input",
@@ -172,6 +172,13 @@ def summarize(workflow: LocalWorkflow, request: dict[str, Any], output: dict[str
     timings = round_timings(workflow.history_path)
     details = [{**entry, "timings": timings.get(entry["round"], {})} for entry in output["rounds"]]
     final_uri = output["final_manifest"]
+    if config["AnswerKeyS3Uri"]:
+        tallies = round_stats.auto_labels_by_round(
+            manifest.read_records(workflow.storage, final_uri),
+            manifest.read_records(workflow.storage, config["AnswerKeyS3Uri"]),
+            config["LabelAttributeName"],
+        )
+        details = [round_stats.with_measured_accuracy(entry, tallies) if entry["round"] > 0 else entry for entry in details]
     summary = {
         "final_manifest": str(workflow.storage.path(final_uri)),
         "final_manifest_uri": final_uri,
@@ -188,9 +195,11 @@ def summarize(workflow: LocalWorkflow, request: dict[str, Any], output: dict[str
         "wall_seconds": round(wall_seconds, 1),
         "query_strategy": config["QueryStrategy"],
         "target_accuracy": config["TargetAccuracy"],
+        "risk_tolerance": config["RiskTolerance"],
     }
     if config["AnswerKeyS3Uri"]:
         summary.update(label_accuracy(workflow.storage, final_uri, config["AnswerKeyS3Uri"], config["LabelAttributeName"]))
+    summary["rounds_below_target"] = [entry["round"] for entry in details if entry.get("below_target")]
     summary["round_details"] = details
     summary["rounds_table"] = round_table(summary)
     return summary
@@ -273,6 +282,11 @@ def main(argv: list[str] | None = None) -> int:
         partial.replace(arguments.workdir / "summary.json")
         write_report(summary, arguments.workdir / "report.html")
         print(format_table(summary["rounds_table"]))
+        for entry in summary["round_details"]:
+            if entry["round"] > 0 and entry.get("no_auto_label_reason"):
+                print(f"round {entry['round']} auto-labeled nothing: {entry['no_auto_label_reason']}")
+        if summary["rounds_below_target"]:
+            print(f"rounds whose auto-labels are below the target against the answer key: {summary['rounds_below_target']}")
         accuracy = summary.get("model_label_accuracy")
         print(
             f"\n{summary['records']:,} records: {summary['human_share']:.1%} labeled by humans, "

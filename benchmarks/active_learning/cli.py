@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.active_learning import configurations as configs
-from benchmarks.active_learning import learning_curve, results, writers
+from benchmarks.active_learning import guarantee, learning_curve, results, writers
 from benchmarks.active_learning.runs import REPO, BenchmarkError, prepare_inputs, read_jsonl, run_configuration
 from byoal.errors import InputError
 
@@ -62,6 +62,25 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--only", nargs="+", metavar="NAME", help="run only these configurations (e.g. default reference)"
     )
+    parser.add_argument(
+        "--guarantee", action="store_true",
+        help="instead: measure each round's auto-label accuracy on the bundled sample (several seeds, and with "
+        "annotator errors 0.1), Banking77 and skewed pre-labels",
+    )
+    parser.add_argument(
+        "--model", action="append", metavar="NAME[=KEY=VALUE,...]",
+        help="with --guarantee: a model to run, by training hyperparameters (repeatable; default: the bundled one)",
+    )
+    parser.add_argument(
+        "--suites", nargs="+", choices=[suite.name for suite in guarantee.SUITES],
+        help="with --guarantee: only these suites",
+    )
+    parser.add_argument("--sample", type=int, help="with --guarantee: a random subsample of this many records per dataset")
+    parser.add_argument(
+        "--banking77", type=Path, default=guarantee.BANKING77,
+        help="with --guarantee: the Banking77 training CSV (default ../shared/data/banking77_train.csv.gz)",
+    )
+    parser.add_argument("--max-rounds", type=int, help="with --guarantee: at most this many rounds per run")
     parser.add_argument(
         "--out", type=Path, default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT.relative_to(REPO)})"
     )
@@ -177,8 +196,49 @@ def write_outputs(document: dict[str, Any], out: Path) -> None:
         writers.plot_learning_curve(document["learning_curve"], out / "learning_curve.png", target=TARGET)
 
 
+def guarantee_benchmark(arguments: argparse.Namespace) -> int:
+    started = time.monotonic()
+    models = [guarantee.parse_model(text) for text in arguments.model or ["bundled"]]
+    suites = [
+        suite for suite in guarantee.with_dataset(guarantee.SUITES, "banking77", arguments.banking77)
+        if arguments.suites is None or suite.name in arguments.suites
+    ]
+    runs = guarantee.run_suites(
+        suites, models, seeds=arguments.seeds, out=arguments.out, sample=arguments.sample,
+        max_rounds=arguments.max_rounds, budget_share=arguments.budget_share,
+    )
+    rows = guarantee.summary_rows(runs)
+    document = {
+        "command": "python -m benchmarks.active_learning " + " ".join(sys.argv[1:]),
+        "target_accuracy": TARGET,
+        "risk_tolerance": guarantee.DEFAULTS["RiskTolerance"],
+        "min_round_labels": guarantee.MIN_ROUND_LABELS,
+        "budget_share": arguments.budget_share,
+        "sample": arguments.sample,
+        "machine": machine(),
+        "rows": rows,
+        "checks": guarantee.checks(rows, target=TARGET, risk_tolerance=guarantee.DEFAULTS["RiskTolerance"]),
+        "runs": runs,
+        "benchmark_seconds": round(time.monotonic() - started),
+    }
+    writers.write_json(arguments.out / "guarantee.json", document)
+    guarantee.plot(runs, arguments.out / "guarantee_rounds.png", target=TARGET)
+    print()
+    print(guarantee.markdown_table(rows))
+    print()
+    print(writers.checks_text(document["checks"]))
+    print(f"\n{document['benchmark_seconds']} s in all; outputs in {arguments.out}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     arguments = parse_arguments(argv)
+    if arguments.guarantee:
+        try:
+            return guarantee_benchmark(arguments)
+        except (BenchmarkError, InputError, ValueError) as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
     try:
         document = benchmark(arguments)
     except (BenchmarkError, InputError) as error:

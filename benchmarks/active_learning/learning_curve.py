@@ -96,7 +96,7 @@ def curve_points(result: dict[str, Any], held_out: HeldOut, *, target: float) ->
                 "human_labels": row["human_labels_before"],
                 "accuracy": round(accuracy(probabilities, held_out.labels), 4),
                 "coverage": round(coverage_at_accuracy(probabilities, held_out.labels, target), 4),
-                "validation_accuracy": row["validation_accuracy"],
+                "calibration_accuracy": row["calibration_accuracy"],
             }
         )
     return points

@@ -7,8 +7,8 @@ the seed's 2,000 — and scores a held-out slice of the same dataset:
 
 * accuracy;
 * coverage at 95 %: the largest most-confident share labeled at >= 95 % accuracy (an oracle cut);
-* what the workflow's calibrated policy (``byoal.policy``, fitted on the 400 validation records)
-  would auto-label of the held-out slice, and how accurate those labels are.
+* what the workflow's threshold test (``byoal.calibration``, on the 400 validation records as
+  calibration records) would auto-label of the held-out slice, and how accurate those labels are.
 
 The dataset is cleaned as ``scripts.prepare`` cleans it, so the texts are those the workflow sees.
 """
@@ -26,7 +26,8 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.active_learning.metrics import accuracy, coverage_at_accuracy
-from byoal import policy
+from byoal.calibration import choose_threshold
+from byoal.request import DEFAULTS
 from local_runner.sagemaker import CONTAINER_CODE
 from scripts import datasets
 
@@ -61,16 +62,17 @@ def make_split(rows: Sequence[tuple[str, int]], *, size: int, held_out: int, see
 def policy_auto_labels(
     validation_probabilities: np.ndarray, validation_labels: np.ndarray, probabilities: np.ndarray, labels: np.ndarray
 ) -> tuple[float, float | None]:
-    """Share of ``probabilities``' records the calibrated policy auto-labels, and their accuracy."""
-    calibration = policy.fit_calibration(
-        validation_probabilities.max(axis=1).tolist(),
-        (validation_probabilities.argmax(axis=1) == validation_labels).tolist(),
+    """Share of ``probabilities``' records the threshold test auto-labels, and their accuracy."""
+    decision = choose_threshold(
+        validation_probabilities.max(axis=1),
+        validation_probabilities.argmax(axis=1) == validation_labels,
+        target=TARGET, risk_tolerance=DEFAULTS["RiskTolerance"],
     )
-    order = np.argsort(-probabilities.max(axis=1), kind="stable")
-    decision = policy.choose_auto_label_count(probabilities.max(axis=1)[order].tolist(), calibration, TARGET)
-    chosen = order[: decision.count]
-    labeled_accuracy = accuracy(probabilities[chosen], labels[chosen]) if decision.count else None
-    return decision.count / len(labels), labeled_accuracy
+    if decision.threshold is None:
+        return 0.0, None
+    chosen = probabilities.max(axis=1) >= decision.threshold
+    labeled_accuracy = accuracy(probabilities[chosen], labels[chosen]) if chosen.any() else None
+    return float(chosen.mean()), labeled_accuracy
 
 
 def score(trainer: Trainer, split: Split, seed: int) -> dict[str, float | None]:

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from benchmarks.active_learning.configurations import DEFAULT, MANUAL, RANDOM, REFERENCE, Configuration
-from byoal import layout
+from byoal.round_stats import auto_labels_by_round
 
 TIMING_KEYS = ("train_seconds", "infer_seconds", "select_seconds")
 AGGREGATED = (
@@ -36,31 +36,13 @@ AGGREGATED = (
 )
 
 
-def auto_labels_by_round(
-    final_records: Iterable[dict[str, Any]], answers: Iterable[dict[str, Any]], label_attribute: str
-) -> dict[int, list[int]]:
-    """Round -> [model labels given in that round, how many match the answer key]."""
-    tallies: dict[int, list[int]] = {}
-    metadata_field = f"{label_attribute}-metadata"
-    for record, answer in zip(final_records, answers, strict=True):
-        metadata = record.get(metadata_field)
-        if not metadata or metadata.get("human-annotated") != "no":
-            continue
-        round_number = layout.job_round(metadata.get("job-name", ""), "auto")
-        if round_number is None:
-            raise ValueError(f"a model label without a round in its job name: {metadata.get('job-name')!r}")
-        tally = tallies.setdefault(round_number, [0, 0])
-        tally[0] += 1
-        tally[1] += record[label_attribute] == answer[label_attribute]
-    return tallies
-
-
 def _mean(values: Sequence[float]) -> float | None:
     return round(statistics.fmean(values), 4) if values else None
 
 
 def per_round(summary: dict[str, Any], auto_by_round: dict[int, list[int]]) -> list[dict[str, Any]]:
-    """One row per learning round: cumulative shares and model-label accuracy, validation accuracy, timings."""
+    """One row per learning round: cumulative shares and model-label accuracy, the round's own auto-labels
+    against the answer key beside its calibration figures (expected accuracy, bound, why nothing), timings."""
     total = summary["records"]
     model = correct = 0
     rows = []
@@ -78,7 +60,12 @@ def per_round(summary: dict[str, Any], auto_by_round: dict[int, list[int]]) -> l
                 "model_accuracy": round(correct / model, 4) if model else None,
                 "round_model_labels": given,
                 "round_model_accuracy": round(right / given, 4) if given else None,
-                "validation_accuracy": detail.get("validation_accuracy"),
+                "calibration_records": detail.get("calibration_records"),
+                "calibration_accuracy": detail.get("calibration_accuracy"),
+                "threshold": detail.get("threshold"),
+                "expected_accuracy": detail.get("expected_accuracy"),
+                "accuracy_bound": detail.get("accuracy_bound"),
+                "no_auto_label_reason": detail.get("no_auto_label_reason"),
                 "model_artifacts": detail.get("model", {}).get("artifacts"),
                 **{key: detail.get("timings", {}).get(key) for key in TIMING_KEYS},
             }

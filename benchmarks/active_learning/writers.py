@@ -67,7 +67,7 @@ def markdown_table(rows: Sequence[dict[str, Any]]) -> str:
 
 
 def curve_table(points: Sequence[dict[str, Any]]) -> str:
-    """Per strategy and human labels spent: held-out accuracy and coverage, and the run's own validation accuracy.
+    """Per strategy and human labels spent: held-out accuracy and coverage, and the run's own calibration accuracy.
 
     Each cell is the mean over the seeds that reached that many labels.
     """
@@ -76,12 +76,12 @@ def curve_table(points: Sequence[dict[str, Any]]) -> str:
         groups.setdefault((point["name"], point["human_labels"]), []).append(point)
     lines = [
         "| strategy | human labels spent | runs | held-out accuracy | held-out coverage at target "
-        "| validation accuracy |",
+        "| calibration accuracy |",
         "|---|---|---|---|---|---|",
     ]
     for (name, labels), group in groups.items():
         means = [statistics.fmean(point[key] for point in group) for key in ("accuracy", "coverage")]
-        validation = [point["validation_accuracy"] for point in group if point.get("validation_accuracy") is not None]
+        validation = [point["calibration_accuracy"] for point in group if point.get("calibration_accuracy") is not None]
         lines.append(
             f"| {name} | {labels:,} | {len(group)} | {means[0]:.3f} | {means[1]:.3f} | "
             + (f"{statistics.fmean(validation):.3f} |" if validation else "- |")

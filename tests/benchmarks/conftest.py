@@ -9,8 +9,8 @@ from typing import Any
 
 ATTRIBUTE = "category"
 ROUNDS = [
-    {"auto_labeled": 30, "human_labeled": 10, "validation_accuracy": 0.8},
-    {"auto_labeled": 20, "human_labeled": 0, "validation_accuracy": 0.9},
+    {"auto_labeled": 30, "human_labeled": 10, "calibration_accuracy": 0.8},
+    {"auto_labeled": 20, "human_labeled": 0, "calibration_accuracy": 0.9},
 ]
 """Two rounds of a run, as `fake_summary` takes them."""
 
@@ -18,7 +18,7 @@ ROUNDS = [
 def fake_summary(
     *, records: int = 100, pre_labeled: int = 20, rounds: list[dict[str, Any]], unlabeled: int = 0
 ) -> dict[str, Any]:
-    """A ``summary.json`` as scripts.run_local writes it; rounds give auto and human labels, validation accuracy."""
+    """A ``summary.json`` as scripts.run_local writes it; rounds give auto and human labels, calibration accuracy."""
     details, table = [], []
     human, model = pre_labeled, 0
     for number, entry in enumerate(rounds, start=1):
@@ -30,8 +30,8 @@ def fake_summary(
                 "auto_labeled": entry["auto_labeled"],
                 "human_labeled": entry["human_labeled"],
                 "sent_to_humans": entry["human_labeled"],
-                "validation_records": 4,
-                "validation_accuracy": entry["validation_accuracy"],
+                "calibration_records": 4,
+                "calibration_accuracy": entry["calibration_accuracy"],
                 "model": {"artifacts": f"s3://bucket/run/rounds/{number:03d}/model.tar.gz", "name": f"r{number}"},
                 "timings": {"train_seconds": 10.0 + number, "infer_seconds": 1.0, "select_seconds": 0.5},
             }

@@ -38,7 +38,7 @@ def test_a_run_is_scripts_run_local_in_its_own_process_and_its_summary_is_read(t
             )
         )
         summary = fake_summary(
-            records=3, pre_labeled=1, rounds=[{"auto_labeled": 2, "human_labeled": 0, "validation_accuracy": 1.0}]
+            records=3, pre_labeled=1, rounds=[{"auto_labeled": 2, "human_labeled": 0, "calibration_accuracy": 1.0}]
         )
         (workdir / "summary.json").write_text(json.dumps({**summary, "final_manifest": str(final)}))
         print("a table", file=stdout)

@@ -84,7 +84,7 @@ def test_the_curve_table_averages_seeds_per_strategy_and_labels_spent():
             "human_labels": 200,
             "accuracy": 0.8,
             "coverage": 0.5,
-            "validation_accuracy": 0.7,
+            "calibration_accuracy": 0.7,
         },
         {
             "name": "curve-margin",
@@ -92,7 +92,7 @@ def test_the_curve_table_averages_seeds_per_strategy_and_labels_spent():
             "human_labels": 200,
             "accuracy": 0.9,
             "coverage": 0.6,
-            "validation_accuracy": None,
+            "calibration_accuracy": None,
         },
         {"name": "curve-random", "seed": 0, "human_labels": 1000, "accuracy": 0.85, "coverage": 0.55},
     ]

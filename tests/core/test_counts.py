@@ -13,16 +13,16 @@ def config(**overrides):
     return {**validate_active_learning_config({"Workforce": "Callback", **overrides}), "HumanBatchSize": 50}
 
 
-def test_counts_split_human_model_unlabeled_and_validation():
+def test_counts_split_human_model_unlabeled_and_calibration():
     records = [
-        {"source": "a", "c": 0, "c-metadata": HUMAN, "byoal-validation": True},
+        {"source": "a", "c": 0, "c-metadata": HUMAN, "byoal-calibration": 0},
         {"source": "b", "c": 1, "c-metadata": HUMAN},
         {"source": "c", "c": 1},
         {"source": "d", "c": 2, "c-metadata": MODEL},
         {"source": "e"},
     ]
     counts = count_records(records, label_attribute="c", num_classes=3)
-    assert counts == Counts(input_total=5, human_labeled=3, auto_labeled=1, unlabeled=1, validation=1, human_labeled_by_class=[1, 2, 0])
+    assert counts == Counts(input_total=5, human_labeled=3, auto_labeled=1, unlabeled=1, calibration=1, human_labeled_by_class=[1, 2, 0])
 
 
 def test_seed_batch_first_then_rounds_until_everything_is_labeled():

@@ -15,6 +15,7 @@ from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
 from byoal import policy
+from byoal.calibration import choose_threshold, lower_bound, minimum_records
 from byoal.predictions import parse_prediction
 
 
@@ -44,42 +45,100 @@ def train(rows, vectorizer):
     return LogisticRegression(C=20, max_iter=300).fit(vectorizer.transform([t for t, _ in rows]), [c for _, c in rows])
 
 
-@pytest.mark.parametrize("target", [0.9, 0.95, 0.98])
-def test_calibrated_auto_labels_meet_the_target_on_held_out_truth(split, target):
-    train_rows, validation_rows, pool_rows, vectorizer = split
+@pytest.mark.parametrize("target", [0.9, 0.95, 0.97])
+def test_auto_labels_above_the_tested_threshold_meet_the_target_on_held_out_truth(split, target):
+    train_rows, calibration_rows, pool_rows, vectorizer = split
     model = train(train_rows, vectorizer)
-    validation = predict(model, vectorizer, [t for t, _ in validation_rows])
-    calibration = policy.fit_calibration(
-        [p.confidence for p in validation], [p.label == c for p, (_, c) in zip(validation, validation_rows)]
+    calibration = predict(model, vectorizer, [t for t, _ in calibration_rows])
+    # δ 0.01: one draw, and the statistical test below checks the rate at δ 0.1.
+    decision = choose_threshold(
+        [p.confidence for p in calibration], [p.label == c for p, (_, c) in zip(calibration, calibration_rows)],
+        target=target, risk_tolerance=0.01,
     )
     pool = predict(model, vectorizer, [t for t, _ in pool_rows])
-    order = sorted(range(len(pool)), key=lambda i: -pool[i].confidence)
-    decision = policy.choose_auto_label_count([pool[i].confidence for i in order], calibration, target)
-    chosen = order[: decision.count]
+    chosen = [i for i, p in enumerate(pool) if p.confidence >= decision.threshold]
     accuracy = np.mean([pool[i].label == pool_rows[i][1] for i in chosen])
     overall = np.mean([p.label == c for p, (_, c) in zip(pool, pool_rows)])
-    assert decision.count > 0.3 * len(pool), "calibration should still let the model label a real share"
-    assert overall < target or decision.count == len(pool)
+    assert len(chosen) > 0.3 * len(pool), "the test should still let the model label a real share"
+    assert overall < target or len(chosen) == len(pool)
     assert accuracy >= target, f"auto-labels {accuracy:.3f} accurate for target {target}"
-    assert decision.expected_accuracy >= target
+    assert decision.accuracy_bound >= target and decision.expected_accuracy >= decision.accuracy_bound
 
 
-def test_later_rounds_are_judged_on_the_records_left_not_the_validation_average(split):
-    """Once the easy records are gone, the same threshold would auto-label worse records."""
-    train_rows, validation_rows, pool_rows, vectorizer = split
-    model = train(train_rows[:800], vectorizer)
-    validation = predict(model, vectorizer, [t for t, _ in validation_rows])
-    calibration = policy.fit_calibration(
-        [p.confidence for p in validation], [p.label == c for p, (_, c) in zip(validation, validation_rows)]
-    )
-    pool = predict(model, vectorizer, [t for t, _ in pool_rows])
-    order = sorted(range(len(pool)), key=lambda i: -pool[i].confidence)
-    first = policy.choose_auto_label_count([pool[i].confidence for i in order], calibration, 0.95)
-    rest = order[first.count:]
-    second = policy.choose_auto_label_count([pool[i].confidence for i in rest], calibration, 0.95)
-    assert second.count < len(rest) // 4
-    if second.count:
-        assert np.mean([pool[i].label == pool_rows[i][1] for i in rest[: second.count]]) >= 0.85
+def accuracy_above(threshold: float, intercept: float, slope: float) -> float:
+    """Accuracy of records with confidence >= threshold when confidence ~ U(0, 1) and P(right | c) = intercept + slope c."""
+    return intercept + slope * (1 + threshold) / 2
+
+
+@pytest.mark.parametrize(("intercept", "slope", "calibration_size"), [(0.8, 0.2, 1000), (0.85, 0.15, 300), (0.85, 0.15, 1000)])
+def test_rounds_below_target_are_at_most_the_risk_tolerance_on_synthetic_scores(intercept, slope, calibration_size):
+    """Thousands of simulated rounds with a known accuracy curve: the guarantee holds at δ, up to sampling error.
+
+    (0.85, 0.15) crosses the target slowly (0.95 above confidence 1/3), so many thresholds are nearly
+    at target: the hardest case for a sequential test. Sampling error of a share over 2,000 rounds
+    at δ = 0.1 is about 0.0067; the margin allows 3 of those.
+    """
+    rng = np.random.default_rng(2024)
+    target, delta, rounds = 0.95, 0.1, 2000
+    below = labeled = 0
+    for _ in range(rounds):
+        confidence = rng.uniform(0, 1, calibration_size)
+        correct = rng.uniform(0, 1, calibration_size) < intercept + slope * confidence
+        decision = choose_threshold(confidence, correct, target=target, risk_tolerance=delta)
+        if decision.threshold is None:
+            continue
+        labeled += 1
+        below += accuracy_above(decision.threshold, intercept, slope) < target
+    assert labeled > rounds // 5, "the test should pass in a real share of the rounds"
+    assert below / rounds <= delta + 3 * (delta * (1 - delta) / rounds) ** 0.5, f"{below} of {rounds} rounds below target"
+
+
+def test_with_many_calibration_records_the_bound_is_close_to_the_observed_accuracy():
+    rng = np.random.default_rng(5)
+    confidence = rng.uniform(0.5, 1, 3000)
+    correct = rng.uniform(0, 1, 3000) < 0.92 + 0.08 * confidence
+    decision = choose_threshold(confidence, correct, target=0.95, risk_tolerance=0.1)
+    assert decision.records_above == 3000, "every record passes at 98 % for a 95 % target"
+    assert decision.expected_accuracy - decision.accuracy_bound < 0.005
+
+
+def test_the_threshold_test_needs_enough_records_and_says_how_many():
+    assert minimum_records(0.95, 0.1) == 45 and minimum_records(0.9, 0.05) == 29
+    few = choose_threshold([0.99] * 44, [True] * 44, target=0.95, risk_tolerance=0.1)
+    assert few.threshold is None and few.reason.startswith("too few calibration records: 44, a pass needs at least 45")
+    enough = choose_threshold([0.99] * 45, [True] * 45, target=0.95, risk_tolerance=0.1)
+    assert enough.threshold == 0.99 and enough.accuracy_bound >= 0.95 and enough.reason is None
+    floor = choose_threshold([0.99] * 45, [True] * 45, target=0.95, risk_tolerance=0.1, at_least=60)
+    assert floor.threshold is None and "at least 60" in floor.reason
+
+
+def test_the_test_stops_at_the_first_candidate_that_fails():
+    # 1,000 right at the top, then 60 wrong, then 3,000 right: the lower candidates would pass again, but are never tested.
+    confidences = [0.99 - 0.0002 * i for i in range(4060)]
+    correct = [True] * 1000 + [False] * 60 + [True] * 3000
+    decision = choose_threshold(confidences, correct, target=0.95, risk_tolerance=0.1)
+    assert 1000 <= decision.records_above < 1060 and decision.threshold > confidences[1059]
+    assert decision.expected_accuracy >= 0.95
+
+
+def test_the_sequence_starts_at_a_quarter_of_the_calibration_records():
+    # One wrong record at rank 50 of 400 would end a sequence started at 45 records; from 100 it passes.
+    confidences = [0.99 - 0.001 * i for i in range(400)]
+    correct = [i != 49 for i in range(400)]
+    decision = choose_threshold(confidences, correct, target=0.95, risk_tolerance=0.1)
+    assert decision.records_above == 400
+    top_only = choose_threshold(confidences, [i < 60 for i in range(400)], target=0.95, risk_tolerance=0.1)
+    assert top_only.threshold is None and top_only.records_above == 100, "a passing region under a quarter is not tested"
+
+
+def test_tied_confidences_are_one_candidate():
+    decision = choose_threshold([0.9] * 50 + [0.8] * 50, [True] * 50 + [True] * 49 + [False], target=0.95, risk_tolerance=0.1)
+    assert decision.threshold == 0.8 and decision.records_above == 100
+
+
+def test_the_bound_is_the_clopper_pearson_lower_bound():
+    assert lower_bound(95, 100, 0.1) == pytest.approx(0.9092, abs=1e-4)
+    assert lower_bound(0, 10, 0.1) == 0.0 and lower_bound(10, 10, 0.1) == pytest.approx(0.1 ** 0.1)
 
 
 def run_active_learning(split, strategy, seed, rounds=4, batch=150):
@@ -117,23 +176,13 @@ def test_strategies_rank_the_uncertain_first():
     assert len(picks) > 1 and picks == {tuple(sorted(p)) for p in picks}
 
 
-def test_calibration_is_monotone_and_conservative_on_few_records():
-    calibration = policy.fit_calibration([0.5, 0.6, 0.7, 0.9, 0.95, 0.99], [False, True, False, True, True, True])
-    values = [calibration.accuracy(c) for c in (0.1, 0.55, 0.65, 0.8, 0.92, 0.999)]
-    assert values == sorted(values)
-    assert calibration.accuracy(0.999) < 0.9, "3 of 3 correct is not proof of 95 % accuracy"
-
-
-def test_a_few_top_records_do_not_veto_auto_labeling():
-    # 50 validation records, all right: a top block of 3 alone bounds at 0.65, the pooled 50 at 0.97.
-    confidences = [0.6 + 0.008 * index for index in range(50)]
-    correct = [True] * 50
-    correct[46] = False  # splits the perfect top three from the rest in plain isotonic regression
-    calibration = policy.fit_calibration(confidences, correct)
-    values = [calibration.accuracy(c) for c in sorted(confidences)]
-    assert values == sorted(values)
-    decision = policy.choose_auto_label_count(sorted(confidences, reverse=True), calibration, 0.9)
-    assert decision.count == 50 and decision.expected_accuracy >= 0.9
+def test_the_calibration_draw_is_seeded_and_sized_by_the_share():
+    assert policy.calibration_draw_size(100, 0.2) == 20 and policy.calibration_draw_size(3, 0.9) == 3
+    candidates = list(range(100, 200))
+    draw = policy.draw_calibration(candidates, 10, seed="a")
+    assert len(draw) == 10 and draw == sorted(draw) and set(draw) <= set(candidates)
+    assert draw == policy.draw_calibration(candidates, 10, seed="a") != policy.draw_calibration(candidates, 10, seed="b")
+    assert policy.draw_calibration(candidates[:5], 10, seed="a") == candidates[:5]
 
 
 def test_blazingtext_output_is_read_like_the_bundled_one():

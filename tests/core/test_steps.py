@@ -68,20 +68,27 @@ def dataset(headlines):
 
 def test_a_whole_run_keeps_every_record_once_and_never_overwrites_humans(storage, put_inputs, dataset):
     records, answers = dataset
-    request = put_inputs(records, answers, SeedShare=0.25, HumanBatchSize=40, MinValidationRecords=20, TargetAccuracy=0.6)
+    request = put_inputs(records, answers, SeedShare=0.25, HumanBatchSize=40, TargetAccuracy=0.6)
     start = idempotent(storage, lambda e: validate_input.handler(e), {"request": request, "execution_name": "e1"})
     state = {**start, "working": idempotent(storage, assign_ids.handler, {"run": start["run"]})}
 
     counts = idempotent(storage, count_records.handler, state)
     assert counts["next_step"] == "seed" and counts["batch_size"] == 151 - 60
     selection = idempotent(storage, select_seed_batch.handler, {**state, "counts": counts})
-    assert selection["count"] == 91
+    assert selection["count"] == 91 and selection["calibration"] == 18
+    drawn_by_round = {}
 
     def label_by_humans(selection):
         batch = idempotent(storage, prepare_human_batch.handler, {**state, "selection": selection})
         labels = idempotent(storage, simulated_workforce.handler, {**state, "human_batch": batch, "labeled_at": STARTED})
         merged = idempotent(storage, merge_labels.handler, {**state, "kind": "human", "human_batch": batch, "human_labels": labels})
         assert merged["merged"] == batch["count"]
+        listed = {r["byoal-id"]: r["byoal-calibration"] for r in manifest.read_records(storage, batch["calibration_manifest"])}
+        assert batch["calibration_manifest"].startswith(batch["input_manifest"].rsplit("/", 1)[0])
+        assert len(listed) == batch["calibration"] and set(listed.values()) <= {selection["round"]}
+        flags = {r["byoal-id"]: r.get("byoal-calibration") for r in manifest.read_records(storage, merged["manifest"])}
+        assert all(flags[identity] == selection["round"] for identity in listed)
+        drawn_by_round[selection["round"]] = set(listed)
         state["working"] = merged
 
     label_by_humans(selection)
@@ -93,12 +100,19 @@ def test_a_whole_run_keeps_every_record_once_and_never_overwrites_humans(storage
         event["working"] = idempotent(storage, select_validation.handler, event)
         training = idempotent(storage, prepare_training.handler, {**event, "algorithm": "bundled", "training_image": "img"})
         train = list(manifest.read_records(storage, training["InputDataConfig"][0]["DataSource"]["S3DataSource"]["S3Uri"] + "train.manifest"))
+        early_stopping = list(manifest.read_records(storage, training["InputDataConfig"][1]["DataSource"]["S3DataSource"]["S3Uri"] + "validation.manifest"))
+        calibration_sources = {r["source"] for r in manifest.read_records(storage, event["working"]["manifest"]) if "byoal-calibration" in r}
+        assert calibration_sources and not calibration_sources & {r["source"] for r in train + early_stopping}
         model = LogisticRegression(max_iter=500).fit(vectorizer.transform([r["source"] for r in train]), [r["category"] for r in train])
         transform = idempotent(storage, prepare_transform_input.handler, {**event, "algorithm": "bundled"})
         fake_transform(storage, transform, None, model, vectorizer)
         result = idempotent(storage, active_learning.handler, {**event, "transform": transform, "batch_size": counts["batch_size"], "started_at": STARTED})
         screened_before = active_learning.read_screened(storage, state["run"]["root"], round_number)
-        assert result["stats"]["calibration_records"] == result["stats"]["validation_records"] - len(screened_before)
+        drawn_before = set().union(*(drawn_by_round[r] for r in drawn_by_round if r < round_number))
+        assert result["stats"]["calibration_records"] == len(drawn_before - screened_before) > 0
+        assert result["stats"]["calibration_drawn"] == round(0.2 * counts["batch_size"])
+        autolabeled = {r["byoal-id"] for r in manifest.read_records(storage, result["autolabels"]["manifest"])}
+        assert not autolabeled & drawn_before, "a calibration record was auto-labeled"
         state["working"] = idempotent(storage, merge_labels.handler, {**event, "kind": "model", "autolabels": result["autolabels"]})
         if result["selection"]["count"]:
             label_by_humans(result["selection"])
@@ -111,7 +125,7 @@ def test_a_whole_run_keeps_every_record_once_and_never_overwrites_humans(storage
         assert {key: result[key] for key in original if not key.startswith("category")} == {
             key: value for key, value in original.items() if not key.startswith("category")
         }
-        assert "byoal-validation" not in result
+        assert "byoal-calibration" not in result
         if "category" in original:
             assert result["category"] == original["category"] and result["category-metadata"] == original["category-metadata"]
     counts = final["counts"]
@@ -123,7 +137,7 @@ def test_a_whole_run_keeps_every_record_once_and_never_overwrites_humans(storage
             assert meta["type"] == "groundtruth/text-classification" and meta["creation-date"] == "2026-11-27T10:00:00.000000"
 
 
-def test_a_model_label_never_replaces_a_human_one_nor_lands_on_validation(storage, put_inputs):
+def test_a_model_label_never_replaces_a_human_one_nor_lands_on_calibration(storage, put_inputs):
     request = put_inputs([{"source": "a", "category": 0}, {"source": "b"}, {"source": "c", "category": 2}, {"source": "d"}])
     start = validate_input.handler({"request": request, "execution_name": "e"})
     state = {**start, "working": assign_ids.handler({"run": start["run"]})}
@@ -137,9 +151,9 @@ def test_a_model_label_never_replaces_a_human_one_nor_lands_on_validation(storag
     result = list(manifest.read_records(storage, merged["manifest"]))
     assert result[0]["category"] == 0 and result[1]["category"] == 1 and merged["kept_human"] == 1
 
-    flagged = [{**r, "byoal-validation": True} if r["byoal-id"] == 1 else r for r in manifest.read_records(storage, state["working"]["manifest"])]
+    flagged = [{**r, "byoal-calibration": 0} if r["byoal-id"] == 1 else r for r in manifest.read_records(storage, state["working"]["manifest"])]
     manifest.write_records(storage, state["working"]["manifest"], flagged)
-    with pytest.raises(InputError, match="validation record"):
+    with pytest.raises(InputError, match="calibration record"):
         merge_labels.handler({**state, "kind": "model", "autolabels": {**round_info, "round": 2}})
 
 

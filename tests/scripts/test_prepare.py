@@ -193,6 +193,7 @@ def test_sample_label_names_and_request_options(tmp_path):
         "TenthFractionsOfACent": 4,
     }
     assert request["ActiveLearningConfig"] == {
+        "InputLabelsAreRandomSample": True,
         "Workforce": "Callback",
         "QueryStrategy": "entropy",
         "TargetAccuracy": 0.9,
@@ -210,8 +211,13 @@ def test_sample_label_names_and_request_options(tmp_path):
     assert sum("topic" in record for record in files["input"]) == 125
 
 
+# Issue 10's keys; their prepare options come with the prepare.py owner's merge (scripts/prepare.py sets
+# InputLabelsAreRandomSample itself, as it draws its pre-labels at random).
+KEYS_WITHOUT_OPTIONS_YET = {"CalibrationShare", "RiskTolerance", "InputLabelsAreRandomSample"}
+
+
 def test_every_active_learning_key_has_an_option():
-    assert set(prepare.ACTIVE_LEARNING_OPTIONS.values()) == set(DEFAULTS) - {"AnswerKeyS3Uri"}
+    assert set(prepare.ACTIVE_LEARNING_OPTIONS.values()) == set(DEFAULTS) - {"AnswerKeyS3Uri"} - KEYS_WITHOUT_OPTIONS_YET
 
 
 def test_simulated_workforce_labels_from_the_answer_key(tmp_path):
