@@ -40,6 +40,8 @@ from typing import Sequence
 import numpy as np
 from scipy import stats
 
+from byoal.feasibility import min_calibration_records
+
 
 START_SHARE = 0.25
 """Where the fixed sequence starts, as a share of the calibration records.
@@ -50,14 +52,6 @@ near the top end the test: they must all be right. Measured on round 1 of five b
 the fifth, one error at rank 51-55 of 1,000 stopped the sequence at 50 records and 362 auto-labels,
 where the sequence from 250 auto-labels 4,659 (96.1 % right). The cost: a round whose passing region
 holds fewer than a quarter of the calibration records auto-labels nothing."""
-
-
-def minimum_records(target: float, risk_tolerance: float) -> int:
-    """The fewest calibration records above a threshold that can pass (all of them right).
-
-    ``target ** n <= risk_tolerance``; 45 for a 0.95 target at δ 0.1.
-    """
-    return max(1, math.ceil(math.log(risk_tolerance) / math.log(target) - 1e-12))
 
 
 def lower_bound(correct: int, total: int, risk_tolerance: float) -> float:
@@ -99,7 +93,7 @@ def choose_threshold(
     """
     confidence = np.asarray(confidences, dtype=float)
     hits = np.asarray(correct, dtype=bool)
-    needed = max(minimum_records(target, risk_tolerance), at_least)
+    needed = max(min_calibration_records(target, risk_tolerance), at_least)
     total = len(confidence)
     start = max(needed, math.ceil(START_SHARE * total))
     if total < needed:

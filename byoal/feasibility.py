@@ -35,10 +35,11 @@ def min_calibration_records(target_accuracy: float, risk_tolerance: float) -> in
 
 
 def calibration_records_needed(config: dict[str, Any]) -> int:
-    """The fewest calibration records a round of this configuration can auto-label with."""
-    needed = config["MinValidationRecords"]
-    if config.get("RiskTolerance") is not None:
-        needed = max(needed, min_calibration_records(config["TargetAccuracy"], config["RiskTolerance"]))
+    """The fewest calibration records a round of this configuration can auto-label with: what the
+    threshold test needs at ``TargetAccuracy`` and ``RiskTolerance``, or ``MinValidationRecords`` if higher."""
+    needed = min_calibration_records(config["TargetAccuracy"], config["RiskTolerance"])
+    if config.get("MinValidationRecords") is not None:
+        needed = max(needed, config["MinValidationRecords"])
     return needed
 
 
@@ -107,9 +108,9 @@ def check_dataset_size(config: dict[str, Any], *, records: int, input_labeled: i
     )
     raise InputError(
         f"{where}: {records} records can never be auto-labeled: a round needs {needed} calibration records "
-        f"(MinValidationRecords{', TargetAccuracy, RiskTolerance' if config.get('RiskTolerance') is not None else ''}) "
+        "(the threshold test's least at TargetAccuracy and RiskTolerance, or MinValidationRecords) "
         f"+ {MIN_TRAINING_LABELS} training labels, and a record left to label, but this run reaches at most "
         f"{reachable} human labels ({input_labeled} given, SeedShare {config['SeedShare']}, batches of {batch}, "
         f"MaxRounds {config['MaxRounds']}, MaxHumanShare {config['MaxHumanShare']}, MaxHumanLabels "
-        f"{config['MaxHumanLabels']}); {advice}, or lower MinValidationRecords"
+        f"{config['MaxHumanLabels']}); {advice}, or lower TargetAccuracy or raise RiskTolerance"
     )

@@ -326,17 +326,6 @@ def minimum_records(config: dict[str, Any], *, labeled: int) -> int | None:
     return records
 
 
-def minimum_auto_label_records(config: dict[str, Any]) -> int:
-    """The smallest dataset on which the model can ever auto-label: below it, people label every record.
-
-    A round auto-labels only after calibrating on ``MinValidationRecords`` held-out human labels,
-    and the validation set takes at most half of the human labels
-    (``lambdas.select_validation.validation_target``): ``2 * MinValidationRecords`` human labels
-    plus one record left for the model.
-    """
-    return 2 * config["MinValidationRecords"] + 1
-
-
 def _dataset_path(args: argparse.Namespace) -> Path:
     if not args.download:
         if args.dataset is None:
@@ -587,12 +576,6 @@ def _report(args: argparse.Namespace, data: Dataset) -> None:
         f"workforce {args.workforce}"
     )
     print(f"  files: {', '.join(sorted(path.name for path in args.output_dir.iterdir()))}")
-    if total < minimum_auto_label_records(config):
-        print(
-            f"  note: on fewer than {minimum_auto_label_records(config):,} records the model never auto-labels (it "
-            f"calibrates on {config['MinValidationRecords']} held-out human labels, at most half of them): people "
-            "label every record; lower --min-validation-records for a looser guarantee"
-        )
     if args.workforce == "Callback":
         print(
             f"next: python -m scripts.run_local --inputs {args.output_dir} --workdir <run folder>, and while it waits "
