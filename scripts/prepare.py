@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import re
 import shutil
@@ -308,24 +307,6 @@ def default_label_attribute(label_column: str | None) -> str:
     return slug
 
 
-def minimum_records(config: dict[str, Any], *, labeled: int) -> int | None:
-    """The smallest dataset on which the workflow can train its first model; None when no size can.
-
-    Round 1 holds out at least one human label for validation and trains on the rest
-    (``lambdas.prepare_training``), so it needs two: from the input's labels, or from the seed
-    batch of ``ceil(SeedShare * records)`` (``byoal.counts.next_step``). Computed here until
-    ``byoal/`` defines the minimum.
-    """
-    if labeled >= 2:
-        return 2
-    if config["SeedShare"] <= 0:
-        return None
-    records = 2
-    while math.ceil(config["SeedShare"] * records) < 2:
-        records += 1
-    return records
-
-
 def minimum_auto_label_records(config: dict[str, Any]) -> int:
     """The smallest dataset on which the model can ever auto-label: below it, people label every record.
 
@@ -548,20 +529,6 @@ def prepare(args: argparse.Namespace) -> Dataset:
     data = read_dataset(args)
     follow_the_data(args, data)
     request = build_request(args, answer_key=data.answer_key)
-    config = validate_request(request)
-    smallest = minimum_records(config, labeled=len(data.labeled))
-    if smallest is None:
-        raise InputError(
-            f"--seed-share {config['SeedShare']}: no record is labeled and the seed batch is empty, so no model can "
-            "ever be trained; raise --seed-share or label two records or more"
-        )
-    if len(data.examples) < smallest:
-        raise InputError(
-            f"--dataset {args.dataset}: {len(data.examples):,} usable records are too few. The first round trains on "
-            f"one human label and validates on another, and the seed batch labels {config['SeedShare']:.0%} of the "
-            f"records, so the smallest dataset that can run is {smallest:,} records: add records, label two of them, "
-            "or raise --seed-share"
-        )
     check_prepared(data, request)
     _write_folder(args.output_dir, folder_contents(data, request))
     return data

@@ -22,7 +22,7 @@ from byoal.request import parse_request, validate_request
 from byoal.storage import LOCAL_ROOT_ENV, LocalStorage, write_bytes
 from lambdas import assign_ids, merge_labels, prepare_human_batch, prepare_training, validate_input
 
-from .conftest import BUCKET, LABELS, make_request, snapshot
+from .conftest import BUCKET, LABELS, answer_key_for, make_request, snapshot
 
 MANIFEST = f"s3://{BUCKET}/inputs/input.manifest"
 LABEL_FILE = f"s3://{BUCKET}/inputs/class_labels.json"
@@ -38,7 +38,7 @@ def storage(tmp_path, monkeypatch):
 
 def put(storage, manifest_bytes: bytes, *, labels: bytes | None = None, **config) -> dict:
     write_bytes(storage, MANIFEST, manifest_bytes)
-    write_bytes(storage, f"s3://{BUCKET}/inputs/answers.manifest", manifest_bytes)
+    write_bytes(storage, f"s3://{BUCKET}/inputs/answers.manifest", answer_key_for(manifest_bytes))
     write_bytes(storage, LABEL_FILE, labels or json.dumps(label_category_document(LABELS)).encode())
     return make_request(**config)
 
