@@ -5,7 +5,9 @@ Their number is bounded below by ``MinValidationRecords`` and, where a risk tole
 by the fewest records a finite-sample test can ever pass with; the human labels that a run can
 collect are bounded above by the seed share, the batch size, the rounds and the budget. A dataset
 where the second can never reach the first (plus two training labels and one record left to
-auto-label) only sends batches to people until ``MaxRounds``: it is refused at the start.
+auto-label) only sends batches to people until ``MaxRounds``: it is refused at the start. So is
+one whose round 1 gets fewer than two human labels (the input's, or the seed batch's): no model is
+ever trained, so no batch after the seed is ever chosen. ``scripts.prepare`` applies the same check.
 """
 
 from __future__ import annotations
@@ -139,7 +141,9 @@ def check_dataset_size(config: dict[str, Any], *, records: int, input_labeled: i
             f"they must come with the input: label {FIRST_ROUND_LABELS} records or more, or raise SeedShare"
         )
     else:
-        advice = "no dataset can with this budget (raise MaxHumanLabels or MaxHumanShare), or lower MinValidationRecords"
+        advice = (
+            "no dataset can with this budget (raise MaxHumanLabels or MaxHumanShare), or lower MinValidationRecords"
+        )
     raise InputError(
         f"{where}: {records} records can never be auto-labeled: a round needs {needed} calibration records "
         f"(MinValidationRecords{', TargetAccuracy, RiskTolerance' if config.get('RiskTolerance') is not None else ''}) "

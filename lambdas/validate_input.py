@@ -50,8 +50,12 @@ def check_answer_key(storage: Storage, config: dict[str, Any], labels: list[str]
     """The answer key, when the run names one (required with ``Simulated``): the input's records, with known classes."""
     if config["AnswerKeyS3Uri"]:
         answer_key.check_answer_key(
-            storage, config["AnswerKeyS3Uri"], config["InputManifestS3Uri"], label_attribute=config["LabelAttributeName"],
-            num_classes=len(labels), required=config["Workforce"] == "Simulated",
+            storage,
+            config["AnswerKeyS3Uri"],
+            config["InputManifestS3Uri"],
+            label_attribute=config["LabelAttributeName"],
+            num_classes=len(labels),
+            required=config["Workforce"] == "Simulated",
         )
 
 

@@ -89,7 +89,8 @@ def put_inputs(storage) -> Callable[..., dict[str, Any]]:
         if answers is None:
             answers = [{"category": 0, **record} for record in records]
         manifest.write_records(storage, f"s3://{BUCKET}/inputs/answers.manifest", answers)
-        write_bytes(storage, f"s3://{BUCKET}/inputs/class_labels.json", json.dumps(label_category_document(labels)).encode())
+        labels_document = json.dumps(label_category_document(labels)).encode()
+        write_bytes(storage, f"s3://{BUCKET}/inputs/class_labels.json", labels_document)
         return make_request(**config)
 
     return put

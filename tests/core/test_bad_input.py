@@ -272,6 +272,20 @@ def test_a_budget_that_never_allows_enough_human_labels_says_so(storage):
     refused(storage, put(storage, lines(records), MinValidationRecords=50, MaxHumanLabels=40), "no dataset can with this budget")
 
 
+def test_a_dataset_whose_first_round_gets_fewer_than_two_human_labels_is_refused(storage):
+    records = [{"source": f"headline {number}"} for number in range(6)]
+    message = refused(storage, put(storage, lines(records), SeedShare=0.1), "6 records can never be auto-labeled")
+    assert "a run needs at least 11 records" in message  # ceil(0.1 * 11) = 2 seed labels: one to train, one to validate
+    refused(
+        storage, put(storage, lines(records), SeedShare=0.1, FixedMarginThreshold=0.5),
+        "SeedShare 0.1 give round 1 1 human labels; it trains on one and validates on another, so no model can ever",
+    )
+    labeled = [{**record, "category": number % 2} for number, record in enumerate(records[:2])] + records[2:]
+    assert validate(put(storage, lines(labeled), SeedShare=0.1, FixedMarginThreshold=0.5))["config"]["RecordCount"] == 6
+    bigger = [{"source": f"headline {number}"} for number in range(11)]
+    assert validate(put(storage, lines(bigger), SeedShare=0.1))["config"]["RecordCount"] == 11
+
+
 def test_a_two_row_dataset_fails_in_prepare(tmp_path, capsys):
     from scripts import prepare
 
