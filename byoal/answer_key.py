@@ -17,15 +17,26 @@ from byoal.errors import InputError
 from byoal.storage import Storage
 
 
-def check_answer_key(storage: Storage, answer_key_uri: str, input_uri: str, *, label_attribute: str, num_classes: int) -> int:
+ANSWER_KEY_FIELD = "ActiveLearningConfig.AnswerKeyS3Uri"
+
+
+def check_answer_key(
+    storage: Storage, answer_key_uri: str, input_uri: str, *, label_attribute: str, num_classes: int, required: bool
+) -> int:
     """Check that the key answers every input record once, with its text and a known class.
 
     Records are matched as the Simulated workforce matches them: by ``byoal-id`` when the record or
     answer carries one, else by position (0-based line among the records). Returns the number of
-    answers. Raises InputError naming the key's or the input's line for: an answer without a label
-    or with a label outside ``0..num_classes-1``, two answers for one record, an input record with
-    no answer or with other text than its answer, and answers for records not in the input.
+    answers (0 for an absent key that is not ``required``: it only serves to measure the result).
+    Raises InputError naming the request field for a ``required`` key that is absent, and naming the
+    key's or the input's line for: an answer without a label or with a label outside
+    ``0..num_classes-1``, two answers for one record, an input record with no answer or with other
+    text than its answer, and answers for records not in the input.
     """
+    if not storage.exists(answer_key_uri):
+        if required:
+            raise InputError(f"'{ANSWER_KEY_FIELD}': object not found: {answer_key_uri}")
+        return 0
     answers: dict[Any, tuple[int, Any]] = {}
     for position, (line, answer) in enumerate(manifest.read_numbered_records(storage, answer_key_uri)):
         where = f"answer key {answer_key_uri} line {line}"

@@ -5,7 +5,9 @@ Their number is bounded below by ``MinValidationRecords`` and, where a risk tole
 by the fewest records a finite-sample test can ever pass with; the human labels that a run can
 collect are bounded above by the seed share, the batch size, the rounds and the budget. A dataset
 where the second can never reach the first (plus two training labels and one record left to
-auto-label) only sends batches to people until ``MaxRounds``: it is refused at the start.
+auto-label) only sends batches to people until ``MaxRounds``: it is refused at the start. So is
+one whose round 1 gets fewer than two human labels (the input's, or the seed batch's): no model is
+ever trained, so no batch after the seed is ever chosen. ``scripts.prepare`` applies the same check.
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ from byoal.errors import InputError
 
 MIN_TRAINING_LABELS = 2
 """A classifier needs at least two labeled classes to train on."""
+
+FIRST_ROUND_LABELS = 2
+"""Round 1 trains on one human label and validates on another (``lambdas.prepare_training``)."""
 
 
 def min_calibration_records(target_accuracy: float, risk_tolerance: float) -> int:
@@ -43,14 +48,31 @@ def calibration_records_needed(config: dict[str, Any]) -> int:
     return needed
 
 
-def human_labels_reachable(config: dict[str, Any], records: int, input_labeled: int) -> int:
-    """The most human labels the last round can calibrate and train on (input labels, seed, then batches)."""
+def _human_budget(config: dict[str, Any], records: int) -> int:
     budget = min(math.floor(config["MaxHumanShare"] * records), records)
     if config["MaxHumanLabels"] is not None:
         budget = min(budget, config["MaxHumanLabels"])
+    return budget
+
+
+def first_round_labels(config: dict[str, Any], records: int, input_labeled: int) -> int:
+    """The human labels round 1 trains and validates on: the input's, or the seed batch's if more."""
+    return max(input_labeled, min(_human_budget(config, records), math.ceil(config["SeedShare"] * records)))
+
+
+def can_train(config: dict[str, Any], records: int, input_labeled: int = 0) -> bool:
+    """Round 1 has the :data:`FIRST_ROUND_LABELS` human labels it needs; if not, no model is ever trained."""
+    return first_round_labels(config, records, input_labeled) >= FIRST_ROUND_LABELS
+
+
+def human_labels_reachable(config: dict[str, Any], records: int, input_labeled: int) -> int:
+    """The most human labels the last round can calibrate and train on (input labels, seed, then batches);
+    only the input's and the seed's when round 1 cannot train (then no batch is ever selected)."""
+    seeded = first_round_labels(config, records, input_labeled)
+    if seeded < FIRST_ROUND_LABELS:
+        return seeded
     batch = config["HumanBatchSize"] or max(1, math.ceil(config["HumanBatchShare"] * records))
-    seeded = max(input_labeled, math.ceil(config["SeedShare"] * records))
-    return max(input_labeled, min(budget, seeded + (config["MaxRounds"] - 1) * batch))
+    return max(input_labeled, min(_human_budget(config, records), seeded + (config["MaxRounds"] - 1) * batch))
 
 
 def can_calibrate(config: dict[str, Any], records: int, input_labeled: int = 0) -> bool:
@@ -86,11 +108,22 @@ def smallest_dataset(config: dict[str, Any], labeled_share: float = 0.0) -> int 
 
 
 def check_dataset_size(config: dict[str, Any], *, records: int, input_labeled: int, where: str) -> None:
-    """InputError naming ``where`` if this dataset can never be auto-labeled with these settings.
+    """InputError naming ``where`` if no model can ever be trained on this dataset, or (when the run
+    calibrates) if it can never be auto-labeled with these settings; the message says the least size needed.
 
-    Runs with a fixed margin threshold (no calibration) or no learning rounds are not checked.
+    Runs with no learning rounds are not checked; runs with a fixed margin threshold (no calibration)
+    only for round 1's human labels.
     """
-    if config.get("FixedMarginThreshold") is not None or config["MaxRounds"] == 0:
+    if config["MaxRounds"] == 0:
+        return
+    if config.get("FixedMarginThreshold") is not None:
+        if not can_train(config, records, input_labeled):
+            raise InputError(
+                f"{where}: {records} records, {input_labeled} of them labeled, and SeedShare {config['SeedShare']} "
+                f"give round 1 {first_round_labels(config, records, input_labeled)} human labels; it trains on one and "
+                f"validates on another, so no model can ever be trained: label {FIRST_ROUND_LABELS} records or more, "
+                "or raise SeedShare"
+            )
         return
     try:
         if can_calibrate(config, records, input_labeled):
@@ -101,11 +134,17 @@ def check_dataset_size(config: dict[str, Any], *, records: int, input_labeled: i
         raise InputError(f"ActiveLearningConfig: {error}") from None
     reachable = human_labels_reachable(config, records, input_labeled)
     batch = config["HumanBatchSize"] or max(1, math.ceil(config["HumanBatchShare"] * records))
-    advice = (
-        f"with these settings a run needs at least {smallest} records"
-        if smallest is not None
-        else "no dataset can with this budget (raise MaxHumanLabels or MaxHumanShare)"
-    )
+    if smallest is not None:
+        advice = f"with these settings a run needs at least {smallest} records, or lower MinValidationRecords"
+    elif config["SeedShare"] == 0 and input_labeled < FIRST_ROUND_LABELS:
+        advice = (
+            f"no dataset can: round 1 trains on one human label and validates on another, and with SeedShare 0 "
+            f"they must come with the input: label {FIRST_ROUND_LABELS} records or more, or raise SeedShare"
+        )
+    else:
+        advice = (
+            "no dataset can with this budget (raise MaxHumanLabels or MaxHumanShare), or lower MinValidationRecords"
+        )
     raise InputError(
         f"{where}: {records} records can never be auto-labeled: a round needs {needed} calibration records "
         "(the threshold test's least at TargetAccuracy and RiskTolerance, or MinValidationRecords) "

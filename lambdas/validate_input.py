@@ -1,16 +1,15 @@
 """Step: check the execution input, then copy the input manifest into the run's working area.
 
 The checks run in sequence — request (with ``GroundTruth``, also the labeling jobs' request it
-makes), label-category file, answer key, input manifest (every line, and the dataset's size) —
-and each raises an InputError naming the field or line; only when all have passed is anything
-written. ``model`` (``{"algorithm", "image"}``, from the state machine's definition) says which
+makes), label-category file, input manifest (every line, and the dataset's size), answer key
+(matched against the input's records, so after them) — and each raises an InputError naming the
+field or line; only when all have passed is anything written, so bad input fails here before any
+job starts. ``model`` (``{"algorithm", "image"}``, from the state machine's definition) says which
 model will train, so its hyperparameter schema can be checked.
 
-Every record is checked before the copy is published, so bad input fails here, naming the field
-or line, before any job starts and with nothing written. The run folder is then claimed for the
-execution (``execution.json``, written only if absent): a retry or redrive of the same execution
-finds its own claim, and any other execution that would land in the folder is refused, so no
-execution ever reads another's round files.
+The run folder is then claimed for the execution (``execution.json``, written only if absent): a
+retry or redrive of the same execution finds its own claim, and any other execution that would
+land in the folder is refused, so no execution ever reads another's round files.
 """
 
 from __future__ import annotations
@@ -19,8 +18,7 @@ import json
 import math
 from typing import Any
 
-from byoal import hyperparameters, layout, manifest, validation
-from byoal.answer_key import check_answer_key as check_answer_key_matches
+from byoal import answer_key, hyperparameters, layout, manifest, validation
 from byoal.errors import InputError
 from byoal.labels import load_label_categories
 from byoal.request import validate_request
@@ -49,14 +47,15 @@ def check_input_manifest(storage: Storage, config: dict[str, Any], labels: list[
 
 
 def check_answer_key(storage: Storage, config: dict[str, Any], labels: list[str]) -> None:
-    """The answer key, when the run has one: present for ``Simulated``, and the same records with known classes."""
-    uri = config["AnswerKeyS3Uri"]
-    if config["Workforce"] == "Simulated" and not storage.exists(uri):
-        raise InputError(f"'ActiveLearningConfig.AnswerKeyS3Uri': object not found: {uri}")
-    if uri and storage.exists(uri):
-        check_answer_key_matches(
-            storage, uri, config["InputManifestS3Uri"], label_attribute=config["LabelAttributeName"],
+    """The answer key, when the run names one (required with ``Simulated``): the input's records, with known classes."""
+    if config["AnswerKeyS3Uri"]:
+        answer_key.check_answer_key(
+            storage,
+            config["AnswerKeyS3Uri"],
+            config["InputManifestS3Uri"],
+            label_attribute=config["LabelAttributeName"],
             num_classes=len(labels),
+            required=config["Workforce"] == "Simulated",
         )
 
 

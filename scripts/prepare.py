@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import re
 import shutil
@@ -67,6 +66,9 @@ ACTIVE_LEARNING_OPTIONS = {
     "--seed-share": "SeedShare",
     "--validation-share": "ValidationShare",
     "--min-validation-records": "MinValidationRecords",
+    "--calibration-share": "CalibrationShare",
+    "--risk-tolerance": "RiskTolerance",
+    "--input-labels-are-random": "InputLabelsAreRandomSample",
     "--max-human-labels": "MaxHumanLabels",
     "--max-human-share": "MaxHumanShare",
     "--max-rounds": "MaxRounds",
@@ -229,8 +231,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-human-share",
         "--annotator-error-rate",
         "--fixed-margin-threshold",
+        "--calibration-share",
+        "--risk-tolerance",
     ):
         learning.add_argument(option, type=float, help=_config_help(option))
+    learning.add_argument(
+        "--input-labels-are-random",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="whether the dataset's own labels were drawn at random, so they may calibrate round 1 "
+        "(InputLabelsAreRandomSample; default: true for a fully labeled dataset, whose pre-labels prepare draws at "
+        "random, false otherwise)",
+    )
     for option in (
         "--batch-size",
         "--min-validation-records",
@@ -308,22 +320,6 @@ def default_label_attribute(label_column: str | None) -> str:
     return slug
 
 
-def minimum_records(config: dict[str, Any], *, labeled: int) -> int | None:
-    """The smallest dataset on which the workflow can train its first model; None when no size can.
-
-    Round 1 holds out at least one human label for validation and trains on the rest
-    (``lambdas.prepare_training``), so it needs two: from the input's labels, or from the seed
-    batch of ``ceil(SeedShare * records)`` (``byoal.counts.next_step``). Computed here until
-    ``byoal/`` defines the minimum.
-    """
-    if labeled >= 2:
-        return 2
-    if config["SeedShare"] <= 0:
-        return None
-    records = 2
-    while math.ceil(config["SeedShare"] * records) < 2:
-        records += 1
-    return records
 
 
 def _dataset_path(args: argparse.Namespace) -> Path:
@@ -385,9 +381,11 @@ def build_request(args: argparse.Namespace, *, answer_key: bool = True) -> dict[
         label_attribute=args.label_attribute,
         role_arn=args.role_arn,
         human_task_config=task_config,
-        active_learning_config=active_learning_config(
-            args, files["ActiveLearningConfig.AnswerKeyS3Uri"] if answer_key else None
-        ),
+        active_learning_config={
+            # prepare draws the pre-labels of a fully labeled dataset at random itself
+            **({"InputLabelsAreRandomSample": True} if answer_key else {}),
+            **active_learning_config(args, files["ActiveLearningConfig.AnswerKeyS3Uri"] if answer_key else None),
+        },
         content_classifiers=ground_truth.PUBLIC_CONTENT_CLASSIFIERS if args.workteam_arn is None else [],
         answer_key=answer_key,
     )
@@ -537,20 +535,6 @@ def prepare(args: argparse.Namespace) -> Dataset:
     data = read_dataset(args)
     follow_the_data(args, data)
     request = build_request(args, answer_key=data.answer_key)
-    config = validate_request(request)
-    smallest = minimum_records(config, labeled=len(data.labeled))
-    if smallest is None:
-        raise InputError(
-            f"--seed-share {config['SeedShare']}: no record is labeled and the seed batch is empty, so no model can "
-            "ever be trained; raise --seed-share or label two records or more"
-        )
-    if len(data.examples) < smallest:
-        raise InputError(
-            f"--dataset {args.dataset}: {len(data.examples):,} usable records are too few. The first round trains on "
-            f"one human label and validates on another, and the seed batch labels {config['SeedShare']:.0%} of the "
-            f"records, so the smallest dataset that can run is {smallest:,} records: add records, label two of them, "
-            "or raise --seed-share"
-        )
     check_prepared(data, request)
     _write_folder(args.output_dir, folder_contents(data, request))
     return data

@@ -10,7 +10,7 @@ from lambdas import validate_input
 
 from .conftest import BUCKET
 
-RECORDS = [{"source": "alpha"}, {"source": 'be "ta"'}, {"source": "gamma"}]
+RECORDS = [{"source": "alpha"}, {"source": 'be "ta"'}, {"source": "gamma"}, {"source": "delta"}]  # the fewest a run takes
 
 
 def answers(*labels: int) -> list[dict]:
@@ -22,20 +22,20 @@ def written(storage) -> set[str]:
 
 
 def test_a_key_in_input_order_or_matched_by_id_is_accepted(storage, put_inputs):
-    validate_input.handler({"request": put_inputs(RECORDS, answers(0, 1, 2)), "execution_name": "e"})
-    by_id = [{**answer, "byoal-id": position} for position, answer in enumerate(answers(0, 1, 2))][::-1]
+    validate_input.handler({"request": put_inputs(RECORDS, answers(0, 1, 2, 1)), "execution_name": "e"})
+    by_id = [{**answer, "byoal-id": position} for position, answer in enumerate(answers(0, 1, 2, 1))][::-1]
     validate_input.handler({"request": put_inputs(RECORDS, by_id), "execution_name": "e"})
 
 
 BAD_KEYS = [
-    ("shorter", answers(0, 1), "has no answer for s3://byoal-test/inputs/input.manifest line 3 \\(record id 2\\); it holds 2 answers"),
-    ("longer", [*answers(0, 1, 2), {"source": "delta", "category": 1}], "holds 4 answers for the input's 3 records"),
-    ("out of order", [answers(0, 1, 2)[index] for index in (1, 0, 2)], "line 1: its 'source' differs from s3://byoal-test/inputs/input.manifest line 1 \\(record id 0\\)"),
-    ("unknown class", answers(0, 4, 2), "answers.manifest line 2: label 'category' = 4 is outside the label file's 4 classes"),
-    ("not a class index", answers(0, "Business", 2), "line 2: label 'category' must be an integer class index"),
-    ("unlabeled answer", [*answers(0, 1), RECORDS[2]], "line 3: no label 'category'"),
+    ("shorter", answers(0, 1, 2), "has no answer for s3://byoal-test/inputs/input.manifest line 4 \\(record id 3\\); it holds 3 answers"),
+    ("longer", [*answers(0, 1, 2, 1), {"source": "epsilon", "category": 1}], "holds 5 answers for the input's 4 records"),
+    ("out of order", [answers(0, 1, 2, 1)[index] for index in (1, 0, 2, 3)], "line 1: its 'source' differs from s3://byoal-test/inputs/input.manifest line 1 \\(record id 0\\)"),
+    ("unknown class", answers(0, 4, 2, 1), "answers.manifest line 2: label 'category' = 4 is outside the label file's 4 classes"),
+    ("not a class index", answers(0, "Business", 2, 1), "line 2: label 'category' must be an integer class index"),
+    ("unlabeled answer", [*answers(0, 1, 2), RECORDS[3]], "line 4: no label 'category'"),
     ("two answers for one id", [{**RECORDS[0], "category": 0, "byoal-id": 0}, {**RECORDS[1], "category": 0, "byoal-id": 0}], "line 2: a second answer for record id 0 \\(first on line 1\\)"),
-    ("ids of other records", [{**answer, "byoal-id": 10 + position} for position, answer in enumerate(answers(0, 1, 2))], "has no answer for .* line 1 \\(record id 0\\)"),
+    ("ids of other records", [{**answer, "byoal-id": 10 + position} for position, answer in enumerate(answers(0, 1, 2, 1))], "has no answer for .* line 1 \\(record id 0\\)"),
 ]
 
 

@@ -22,7 +22,7 @@ from byoal.request import parse_request, validate_request
 from byoal.storage import LOCAL_ROOT_ENV, LocalStorage, write_bytes
 from lambdas import assign_ids, merge_labels, prepare_human_batch, prepare_training, validate_input
 
-from .conftest import BUCKET, LABELS, make_request, snapshot
+from .conftest import BUCKET, LABELS, answer_key_for, make_request, snapshot
 
 MANIFEST = f"s3://{BUCKET}/inputs/input.manifest"
 LABEL_FILE = f"s3://{BUCKET}/inputs/class_labels.json"
@@ -38,7 +38,7 @@ def storage(tmp_path, monkeypatch):
 
 def put(storage, manifest_bytes: bytes, *, labels: bytes | None = None, **config) -> dict:
     write_bytes(storage, MANIFEST, manifest_bytes)
-    write_bytes(storage, f"s3://{BUCKET}/inputs/answers.manifest", manifest_bytes)
+    write_bytes(storage, f"s3://{BUCKET}/inputs/answers.manifest", answer_key_for(manifest_bytes))
     write_bytes(storage, LABEL_FILE, labels or json.dumps(label_category_document(LABELS)).encode())
     return make_request(**config)
 
@@ -270,6 +270,20 @@ def test_the_smallest_dataset_counts_the_risk_tolerance_test_when_configured():
 def test_a_budget_that_never_allows_enough_human_labels_says_so(storage):
     records = [{"source": f"headline {number}"} for number in range(500)]
     refused(storage, put(storage, lines(records), MinValidationRecords=50, MaxHumanLabels=40), "no dataset can with this budget")
+
+
+def test_a_dataset_whose_first_round_gets_fewer_than_two_human_labels_is_refused(storage):
+    records = [{"source": f"headline {number}"} for number in range(6)]
+    message = refused(storage, put(storage, lines(records), SeedShare=0.1), "6 records can never be auto-labeled")
+    assert "a run needs at least 11 records" in message  # ceil(0.1 * 11) = 2 seed labels: one to train, one to validate
+    refused(
+        storage, put(storage, lines(records), SeedShare=0.1, FixedMarginThreshold=0.5),
+        "SeedShare 0.1 give round 1 1 human labels; it trains on one and validates on another, so no model can ever",
+    )
+    labeled = [{**record, "category": number % 2} for number, record in enumerate(records[:2])] + records[2:]
+    assert validate(put(storage, lines(labeled), SeedShare=0.1, FixedMarginThreshold=0.5))["config"]["RecordCount"] == 6
+    bigger = [{"source": f"headline {number}"} for number in range(11)]
+    assert validate(put(storage, lines(bigger), SeedShare=0.1))["config"]["RecordCount"] == 11
 
 
 def test_a_two_row_dataset_fails_in_prepare(tmp_path, capsys):

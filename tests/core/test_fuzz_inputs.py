@@ -20,7 +20,7 @@ from byoal.request import DEFAULTS, validate_request
 from byoal.storage import LOCAL_ROOT_ENV, LocalStorage, write_bytes
 from lambdas import assign_ids, validate_input
 
-from .conftest import BUCKET, LABELS, make_request
+from .conftest import BUCKET, LABELS, answer_key_for, make_request
 
 MANIFEST = f"s3://{BUCKET}/inputs/input.manifest"
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -95,7 +95,7 @@ def test_a_random_manifest_is_refused_naming_its_line_or_validated_whole(data):
     with tempfile.TemporaryDirectory() as root:
         storage = LocalStorage(root)
         write_bytes(storage, MANIFEST, data)
-        write_bytes(storage, f"s3://{BUCKET}/inputs/answers.manifest", data)
+        write_bytes(storage, f"s3://{BUCKET}/inputs/answers.manifest", answer_key_for(data))
         write_bytes(storage, f"s3://{BUCKET}/inputs/class_labels.json", json.dumps(label_category_document(LABELS)).encode())
         step_input = {"request": make_request(), "execution_name": "fuzz"}
         with _local_root(root):

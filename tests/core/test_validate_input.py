@@ -96,7 +96,7 @@ def test_validation_and_id_assignment_are_idempotent(storage, put_inputs):
 
 
 def test_the_run_folder_belongs_to_one_execution(storage, put_inputs):
-    request = put_inputs([{"source": "a", "category": 1}, {"source": "b"}])
+    request = put_inputs([{"source": "a", "category": 1}, {"source": "b"}, {"source": "c"}, {"source": "d"}])
     first = validate_input.handler({"request": request, "execution_name": "e", "execution_id": "arn:execution:Loop:e"})
     # A retry or redrive of the same execution finds its own claim.
     assert validate_input.handler({"request": request, "execution_name": "e", "execution_id": "arn:execution:Loop:e"}) == first

@@ -211,13 +211,23 @@ def test_sample_label_names_and_request_options(tmp_path):
     assert sum("topic" in record for record in files["input"]) == 125
 
 
-# Issue 10's keys; their prepare options come with the prepare.py owner's merge (scripts/prepare.py sets
-# InputLabelsAreRandomSample itself, as it draws its pre-labels at random).
-KEYS_WITHOUT_OPTIONS_YET = {"CalibrationShare", "RiskTolerance", "InputLabelsAreRandomSample"}
-
-
 def test_every_active_learning_key_has_an_option():
-    assert set(prepare.ACTIVE_LEARNING_OPTIONS.values()) == set(DEFAULTS) - {"AnswerKeyS3Uri"} - KEYS_WITHOUT_OPTIONS_YET
+    assert set(prepare.ACTIVE_LEARNING_OPTIONS.values()) == set(DEFAULTS) - {"AnswerKeyS3Uri"}
+
+
+def test_pre_labels_drawn_by_prepare_are_declared_random_and_a_users_own_are_not(tmp_path):
+    output = tmp_path / "inputs"
+    assert run_prepare(output, "--dataset", str(SAMPLE), "--sample", "300") == 0
+    assert prepared(output)["request"]["ActiveLearningConfig"]["InputLabelsAreRandomSample"] is True
+    own = tmp_path / "own.csv"
+    own.write_text("text,label\n" + "".join(f"record {i},{'ab'[i % 2] if i < 10 else ''}\n" for i in range(300)))
+    assert run_prepare(tmp_path / "own", "--dataset", str(own)) == 0
+    def config(folder: str) -> dict:
+        return json.loads((tmp_path / folder / "request.json").read_text(encoding="utf-8"))["ActiveLearningConfig"]
+
+    assert "InputLabelsAreRandomSample" not in config("own")
+    assert run_prepare(tmp_path / "told", "--dataset", str(own), "--input-labels-are-random") == 0
+    assert config("told")["InputLabelsAreRandomSample"] is True
 
 
 def test_simulated_workforce_labels_from_the_answer_key(tmp_path):

@@ -205,12 +205,14 @@ def test_a_dataset_too_small_to_ever_run_is_refused_with_the_smallest_size(tmp_p
     output = tmp_path / "inputs"
     assert run_prepare(output, "--dataset", str(dataset), "--labels", *CLASSES) == 2
     error = capsys.readouterr().err
-    assert "10 usable records are too few" in error and "the smallest dataset that can run is 11 records" in error
+    assert "10 records can never be auto-labeled" in error and "a run needs at least 81 records" in error
     assert not output.exists()
     assert run_prepare(output, "--dataset", str(dataset), "--labels", *CLASSES, "--seed-share", "0") == 2
-    assert "--seed-share 0.0: no record is labeled" in capsys.readouterr().err
-    assert run_prepare(output, "--dataset", str(dataset), "--labels", *CLASSES, "--seed-share", "0.3") == 0
-    assert "note: on fewer than 101 records the model never auto-labels" in capsys.readouterr().out
+    assert "with SeedShare 0 they must come with the input: label 2 records or more" in capsys.readouterr().err
+    assert not output.exists()
+    options = ("--seed-share", "0.3", "--min-validation-records", "5")
+    assert run_prepare(output, "--dataset", str(dataset), "--labels", *CLASSES, *options) == 0
+    assert "note: on fewer than 11 records the model never auto-labels" in capsys.readouterr().out
 
 
 def test_files_get_the_usual_permissions(tmp_path):
