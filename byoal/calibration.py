@@ -17,7 +17,7 @@ under H0 the error count is at least Binomial(n, 1 - target) in distribution, so
 is a valid p-value (the exact one-sided binomial test, whose inversion is the Clopper–Pearson
 bound). Candidates are the calibration records' confidences, most confident first, starting at the
 first one with at least ``START_SHARE`` of the calibration records at or above it, and never fewer
-than a pass needs at all (``minimum_records``); that order uses no label, so the test stays valid.
+than a pass needs at all (``byoal.feasibility.min_calibration_records``); that order uses no label, so the test stays valid.
 The test rejects H0 while p <= δ and stops at the first non-rejection; the threshold is the lowest
 rejected candidate.
 
@@ -89,7 +89,7 @@ def choose_threshold(
 
     ``confidences`` (the model's top-class probability, in [0, 1]) and ``correct`` (whether its label
     matches the human one) describe the calibration records, in any order. Candidates need at least
-    ``at_least`` records at or above them, and never fewer than ``minimum_records``.
+    ``at_least`` records at or above them, and never fewer than ``min_calibration_records``.
     """
     confidence = np.asarray(confidences, dtype=float)
     hits = np.asarray(correct, dtype=bool)

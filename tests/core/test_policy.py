@@ -15,7 +15,8 @@ from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
 from byoal import policy
-from byoal.calibration import choose_threshold, lower_bound, minimum_records
+from byoal.calibration import choose_threshold, lower_bound
+from byoal.feasibility import min_calibration_records
 from byoal.predictions import parse_prediction
 
 
@@ -103,7 +104,7 @@ def test_with_many_calibration_records_the_bound_is_close_to_the_observed_accura
 
 
 def test_the_threshold_test_needs_enough_records_and_says_how_many():
-    assert minimum_records(0.95, 0.1) == 45 and minimum_records(0.9, 0.05) == 29
+    assert min_calibration_records(0.95, 0.1) == 45 and min_calibration_records(0.9, 0.05) == 29
     few = choose_threshold([0.99] * 44, [True] * 44, target=0.95, risk_tolerance=0.1)
     assert few.threshold is None and few.reason.startswith("too few calibration records: 44, a pass needs at least 45")
     enough = choose_threshold([0.99] * 45, [True] * 45, target=0.95, risk_tolerance=0.1)
