@@ -3,6 +3,9 @@
 ``algorithm`` is ``bundled`` for a container that follows this project's contract (the bundled
 Keras model, or a user's image built the same way) or ``blazingtext`` for the SageMaker built-in
 algorithm, which reads the channels as augmented manifests.
+
+When the run embedded its records before the first round (byoal.embeddings), each channel record of a
+``bundled`` container carries its ``byoal-embedding``, joined from that output by record id.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from byoal import layout, manifest
+from byoal import embeddings, layout, manifest
 from byoal import records as rec
 from byoal.errors import InputError
 from byoal.storage import storage_from_environment
@@ -69,7 +72,7 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     channel_uris = files if event["algorithm"] == "blazingtext" else folders
 
     def channel(validation: bool):
-        for record in manifest.read_records(storage, event["working"]["manifest"]):
+        for record in embeddings.working_records(storage, event):
             if rec.is_human_labeled(record, attribute) and rec.is_validation(record) == validation:
                 yield {
                     rec.SOURCE_FIELD: record[rec.SOURCE_FIELD],
