@@ -92,7 +92,8 @@ def embed_input(records: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
 def with_embeddings(
     records: Iterable[dict[str, Any]], output: Iterable[dict[str, Any]], *, uri: str
 ) -> Iterator[dict[str, Any]]:
-    """Each working-manifest record with its ``byoal-embedding`` from the embed transform's ``output`` (read from ``uri``).
+    """Each working-manifest record with its ``byoal-embedding`` from the embed transform's ``output`` (read from
+    ``uri``).
 
     A streaming join by position: the n-th output line must carry the n-th record's id. Records are
     copied, never changed in place. Raises EmbeddingJoinError naming ``uri``, the line and both ids

@@ -192,7 +192,8 @@ class LocalSageMaker:
             environment = container.get("Environment", {})
             # Only the newest model is kept loaded: each round predicts with its own model once.
             if environment.get(SERVE_MODE_ENV) == EMBED_MODE:
-                predictor = load_embedding_service(environment.get(ENCODER_PATH_ENV, ""), embedding_cache=self.embedding_cache)
+                encoder_path = environment.get(ENCODER_PATH_ENV, "")
+                predictor = load_embedding_service(encoder_path, embedding_cache=self.embedding_cache)
             else:
                 model_dir = self.workdir / "models" / model_name
                 model_dir.mkdir(parents=True, exist_ok=True)
@@ -250,7 +251,9 @@ class LocalSageMaker:
         if embedder is not None and before is not None:
             after = embedder.counts.as_dict()
             counts = {key: after[key] - before[key] for key in after}
-            lines.append("embeddings: {encoded} encoded, {cached} from the cache, {precomputed} from the records".format(**counts))
+            lines.append(
+                "embeddings: {encoded} encoded, {cached} from the cache, {precomputed} from the records".format(**counts)
+            )
         log_path = self.workdir / "logs" / f"{name}.log"
         log_path.parent.mkdir(parents=True, exist_ok=True)
         log_path.write_text("\n".join(lines) + "\n", encoding="utf-8")

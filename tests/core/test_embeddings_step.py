@@ -102,7 +102,9 @@ def test_an_output_line_without_an_embedding_is_a_clear_error():
 def run_embed_transform(storage, embedding_step):
     """What the embed transform writes with JoinSource=Input and the loop's OutputFilter."""
     rows = list(manifest.read_records(storage, embedding_step["input_prefix"] + "records.jsonl"))
-    output = ({"byoal-id": row["byoal-id"], "SageMakerOutput": {"byoal-embedding": vector(row["byoal-id"])}} for row in rows)
+    output = (
+        {"byoal-id": row["byoal-id"], "SageMakerOutput": {"byoal-embedding": vector(row["byoal-id"])}} for row in rows
+    )
     manifest.write_records(storage, embedding_step["output_prefix"] + "records.jsonl.out", output)
     return rows
 
@@ -147,7 +149,8 @@ def test_channels_and_transform_input_carry_the_joined_embeddings_and_the_final_
     assert train and len(inputs) >= 20
     for record in train + inputs:
         assert record["byoal-embedding"] == vector(by_source[record["source"]])
-    assert not any("byoal-embedding" in r for r in manifest.read_records(storage, event["working"]["manifest"]) if r["byoal-id"])
+    working = list(manifest.read_records(storage, event["working"]["manifest"]))
+    assert working[0]["byoal-embedding"] == own and not any("byoal-embedding" in record for record in working[1:])
 
     final = export_manifest.handler(event)
     exported = list(manifest.read_records(storage, final["final_manifest"]))
@@ -179,7 +182,8 @@ def test_a_working_manifest_out_of_line_with_the_embeddings_fails_the_round_step
     manifest.write_records(storage, output, [lines[1], lines[0], *lines[2:]])
     event = {**event, "round": 1}
     event["working"] = select_validation.handler(event)
-    with pytest.raises(embeddings.EmbeddingJoinError, match="line 1: 'byoal-id' is 1, but the working manifest's record 1 is 0"):
+    out_of_line = "line 1: 'byoal-id' is 1, but the working manifest's record 1 is 0"
+    with pytest.raises(embeddings.EmbeddingJoinError, match=out_of_line):
         prepare_training.handler({**event, "algorithm": "bundled", "training_image": "img"})
 
 
