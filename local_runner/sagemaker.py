@@ -3,7 +3,8 @@
 * ``createTrainingJob.sync``: the bundled container's ``train`` in a subprocess, on a temporary
   ``/opt/ml`` tree (``OPT_ML_DIR``); the model is packed as ``model.tar.gz`` at
   ``<S3OutputPath><TrainingJobName>/output/model.tar.gz``, where SageMaker puts it.
-* ``createModel``: remembers the model's container (artifacts, ``Environment``) under its name; a
+* ``createModel``: remembers the model's container (artifacts, ``Environment``) under its name, also in
+  ``<workdir>/models/<name>.json`` so that a run resumed in another process finds it; a
   model without ``ModelDataUrl`` must be the container's ``embed`` mode (``BYOAL_SERVE_MODE=embed``).
 * ``createTransformJob.sync``: the container's serving code in-process over the transform input
   (its Predictor, or for an ``embed`` model its EmbeddingService), in MultiRecord batches of at
@@ -182,9 +183,18 @@ class LocalSageMaker:
                 f"Environment {SERVE_MODE_ENV}={EMBED_MODE}",
             )
         self.models[name] = container
+        # Kept on disk too, as SageMaker keeps a model: a run resumed in another process may use it (EmbedRecords).
+        path = self._model_file(name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(container), encoding="utf-8")
         return {"ModelArn": f"arn:aws:sagemaker:local:000000000000:model/{name.lower()}"}
 
+    def _model_file(self, name: str) -> Path:
+        return self.workdir / "models" / f"{name}.json"
+
     def _predictor(self, model_name: str):
+        if model_name not in self.models and self._model_file(model_name).exists():
+            self.models[model_name] = json.loads(self._model_file(model_name).read_text(encoding="utf-8"))
         if model_name not in self.models:
             raise TaskFailure(TASK_FAILED, f"Could not find model '{model_name}'")
         if model_name not in self._predictors:

@@ -212,3 +212,26 @@ def test_the_from_scratch_keras_model_runs_the_loop_too(inputs, tmp_path):
     assert not list(tmp_path.glob("s3/**/embeddings/*"))
     with tarfile.open(archives[0]) as archive:
         assert sorted(archive.getnames()) == ["metadata.json", "model.keras"]
+
+
+def test_a_run_failed_at_the_embed_transform_redrives_it_under_a_new_job_name(inputs, tmp_path):
+    jobs: list[str] = []
+
+    def embed_fails_once(resource, parameters, context):
+        if context.state_name == "EmbedRecords":
+            jobs.append(parameters["TransformJobName"])
+            if len(jobs) == 1:
+                raise TaskFailure("States.TaskFailed", "the transform job failed")
+
+    workflow = workflow_with_inputs(inputs, tmp_path, on_task=embed_fails_once)
+    failed = workflow.run(request_for(inputs, MaxRounds=1), name="embed-redrive")
+    assert failed.status == "FAILED" and failed.failed_state == "EmbedRecords"
+    # As `python -m scripts.run_local` resumes: another process, which finds the embed model the first one created.
+    resumed = LocalWorkflow(tmp_path, log=lambda message: None, sleep=lambda seconds: None, on_task=embed_fails_once)
+    result = resumed.redrive(resumed.stopped_execution())
+    assert result.status == "SUCCEEDED", result.cause
+    assert [job.rsplit("-", 1)[1] for job in jobs] == ["0", "1"] and jobs[0][:-2] == jobs[1][:-2]
+    (output,) = tmp_path.glob("s3/**/embeddings/output/records.jsonl.out")
+    assert [record["byoal-id"] for record in records_of(output)] == list(range(RECORDS))
+    train_logs = list((tmp_path / "logs").glob("*-r001-train-1.log"))
+    assert len(train_logs) == 1 and embedding_counts(train_logs[0])[:2] == (0, 0)
