@@ -6,6 +6,9 @@
         execution.json                            the execution that owns the folder
         input/input.manifest                      the validated copy of the input manifest
         working/with-ids.manifest                 the input with a record id on every line
+        embeddings/input/records.jsonl            every record as {"byoal-id", "source"}, working-manifest order
+        embeddings/output/records.jsonl.out       the embed transform's output: {"byoal-id", "SageMakerOutput":
+                                                  {"byoal-embedding": ...}} per record, in the same order
         rounds/<NNN>/...                          one folder per round (000 is the seed batch)
         labeling-jobs/<job-name>/...              one folder per human-labeling job
         final/output.manifest                     the result: every input record exactly once
@@ -39,6 +42,20 @@ def input_copy(root: str) -> str:
 
 def working_with_ids(root: str) -> str:
     return join_uri(root, "working/with-ids.manifest")
+
+
+def embeddings_folder(root: str) -> str:
+    """The run's sentence embeddings, computed once before the first round (byoal.embeddings)."""
+    return join_uri(root, "embeddings") + "/"
+
+
+def embeddings_input(root: str) -> str:
+    return join_uri(embeddings_folder(root), "input/records.jsonl")
+
+
+def embeddings_output(root: str) -> str:
+    """Where the embed transform job writes its output: SageMaker names it after the input file, plus ``.out``."""
+    return join_uri(embeddings_folder(root), "output/records.jsonl.out")
 
 
 def final_manifest(root: str) -> str:

@@ -13,7 +13,7 @@ import math
 import re
 from typing import Any
 
-from byoal import hyperparameters
+from byoal import embeddings, hyperparameters
 from byoal.errors import InputError
 
 STRATEGIES = ("margin", "least_confidence", "entropy", "random")
@@ -50,6 +50,7 @@ DEFAULTS: dict[str, Any] = {
     "HyperParameters": {},
     "CallbackTimeoutSeconds": 7 * 24 * 3600,
     "FixedMarginThreshold": None,
+    "PrecomputeEmbeddings": "auto",
 }
 """ActiveLearningConfig keys and their defaults (documented in docs/execution-input.md)."""
 
@@ -166,6 +167,7 @@ def validate_active_learning_config(raw: Any) -> dict[str, Any]:
     _optional_count(config, "HumanBatchSize")
     _optional_count(config, "MaxHumanLabels")
     config["HyperParameters"] = hyperparameters.encode(config["HyperParameters"])
+    embeddings.check_setting(config["PrecomputeEmbeddings"])
     if config["Workforce"] == "Simulated":
         if config["AnswerKeyS3Uri"] is None:
             raise InputError("'ActiveLearningConfig.AnswerKeyS3Uri' is required with Workforce 'Simulated'")

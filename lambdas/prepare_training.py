@@ -10,6 +10,9 @@ validation loss still fell at epoch 10 of 10, so early stopping never stopped it
 ``algorithm`` is ``bundled`` for a container that follows this project's contract (the bundled
 Keras model, or a user's image built the same way) or ``blazingtext`` for the SageMaker built-in
 algorithm, which reads the channels as augmented manifests.
+
+When the run embedded its records before the first round (byoal.embeddings), each channel record of a
+``bundled`` container carries its ``byoal-embedding``, joined from that output by record id.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from byoal import layout, manifest
+from byoal import embeddings, layout, manifest
 from byoal import records as rec
 from byoal.errors import InputError
 from byoal.sampling import choose_positions
@@ -79,7 +82,7 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     channel_uris = files if event["algorithm"] == "blazingtext" else folders
 
     def training_records():
-        for record in manifest.read_records(storage, event["working"]["manifest"]):
+        for record in embeddings.working_records(storage, event):
             if rec.is_human_labeled(record, attribute) and not rec.is_calibration(record):
                 yield {
                     rec.SOURCE_FIELD: record[rec.SOURCE_FIELD],

@@ -3,7 +3,8 @@
 That is every unlabeled record (candidates for auto-labels and for the next human batch) and
 every calibration record (to test the model's confidence, and to screen the earlier rounds' ones),
 each as ``{"source", "byoal-id"}`` (plus the record's ``byoal-embedding`` for a ``bundled``-contract
-container, if it has one), in working-manifest order. BlazingText also gets ``k`` (the class count), so that it returns the
+container, if it has one or the run embedded its records before the first round: byoal.embeddings),
+in working-manifest order. BlazingText also gets ``k`` (the class count), so that it returns the
 probability of every class rather than only the best one.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from byoal import layout, manifest
+from byoal import embeddings, layout, manifest
 from byoal import records as rec
 from byoal.storage import storage_from_environment
 
@@ -31,7 +32,7 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
             **extra,
             **rec.embedding_fields(record, event["algorithm"]),
         }
-        for record in manifest.read_records(storage, event["working"]["manifest"])
+        for record in embeddings.working_records(storage, event)
         if not rec.is_labeled(record, attribute) or rec.is_calibration(record)
     )
     count = manifest.write_records(storage, folder + "input/records.jsonl", records)

@@ -18,7 +18,7 @@ import json
 import math
 from typing import Any
 
-from byoal import answer_key, hyperparameters, layout, manifest, validation
+from byoal import answer_key, embeddings, hyperparameters, layout, manifest, validation
 from byoal.errors import InputError
 from byoal.labels import load_label_categories
 from byoal.request import validate_request
@@ -29,9 +29,14 @@ MANIFEST_FIELD = "InputConfig.DataSource.S3DataSource.ManifestS3Uri"
 
 
 def check_request(event: dict[str, Any]) -> dict[str, Any]:
+    """The normalized configuration; ``PrecomputeEmbeddings`` resolved to true or false for this model."""
     model = event.get("model") or {}
     schema = hyperparameters.published_schema(model.get("algorithm"), model.get("image"))
-    return validate_request(event["request"], hyperparameter_schema=schema)
+    config = validate_request(event["request"], hyperparameter_schema=schema)
+    config[embeddings.CONFIG_KEY] = embeddings.precompute_embeddings(
+        config, algorithm=model.get("algorithm"), image=model.get("image")
+    )
+    return config
 
 
 def check_input_manifest(storage: Storage, config: dict[str, Any], labels: list[str]) -> validation.ManifestSummary:

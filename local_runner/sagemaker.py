@@ -3,10 +3,14 @@
 * ``createTrainingJob.sync``: the bundled container's ``train`` in a subprocess, on a temporary
   ``/opt/ml`` tree (``OPT_ML_DIR``); the model is packed as ``model.tar.gz`` at
   ``<S3OutputPath><TrainingJobName>/output/model.tar.gz``, where SageMaker puts it.
-* ``createModel``: remembers the model's artifacts under its name.
-* ``createTransformJob.sync``: the container's serving code in-process over the transform input,
-  in MultiRecord batches of at most ``MaxPayloadInMB``, with InputFilter, JoinSource and
-  OutputFilter applied as SageMaker applies them; output ``<S3OutputPath><input file>.out``.
+* ``createModel``: remembers the model's container (artifacts, ``Environment``) under its name, also in
+  ``<workdir>/models/<name>.json`` so that a run resumed in another process finds it; a
+  model without ``ModelDataUrl`` must be the container's ``embed`` mode (``BYOAL_SERVE_MODE=embed``).
+* ``createTransformJob.sync``: the container's serving code in-process over the transform input
+  (its Predictor, or for an ``embed`` model its EmbeddingService), in MultiRecord batches of at
+  most ``MaxPayloadInMB``, with InputFilter, JoinSource and OutputFilter applied as SageMaker
+  applies them; output ``<S3OutputPath><input file>.out``. Each job writes
+  ``<workdir>/logs/<job name>.log``: its record count and where its sentence embeddings came from.
 
 Both share the run's sentence-embedding cache, ``<workdir>/embedding-cache`` (the container's
 ``BYOAL_EMBEDDING_CACHE``): the frozen encoder runs once per record per run, not once per round.
@@ -33,6 +37,10 @@ from local_runner.asl import TaskContext, TaskFailure
 REPO = Path(__file__).resolve().parents[1]
 CONTAINER_CODE = REPO / "container"
 TASK_FAILED = "States.TaskFailed"
+SERVE_MODE_ENV = "BYOAL_SERVE_MODE"
+EMBED_MODE = "embed"
+ENCODER_PATH_ENV = "BYOAL_ENCODER_PATH"
+"""The container's serving settings (container/byoal_model/serve.py) that the local transform reads."""
 EMBEDDING_CACHE = "embedding-cache"
 """The run's sentence-embedding cache, a folder in the run's work directory."""
 _KEY_UNION = re.compile(r"^\$\[\s*'[^']+'\s*(,\s*'[^']+'\s*)*\]$")
@@ -50,15 +58,32 @@ def select_fields(record: Any, expression: str, *, field: str) -> Any:
     raise TaskFailure(TASK_FAILED, f"{field} {expression!r} is not supported by the local transform")
 
 
+def _container_on_path() -> None:
+    if str(CONTAINER_CODE) not in sys.path:
+        sys.path.insert(0, str(CONTAINER_CODE))
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def load_embedding_service(encoder_path: str, *, embedding_cache: Path | None = None) -> Any:
+    """The container's ``embed`` serving mode (EmbeddingService) over its encoder (``encoder_path``; "" for the
+    bundled one), sharing the run's cache ``embedding_cache`` as the training jobs and transforms do."""
+    _container_on_path()
+    from byoal_model.embeddings import Embedder, EmbeddingCache
+    from byoal_model.encoder import load_encoder
+    from byoal_model.predictor import EmbeddingService
+
+    encoder = load_encoder(encoder_path)
+    cache = EmbeddingCache(embedding_cache, encoder.encoder_id) if embedding_cache is not None else None
+    return EmbeddingService(Embedder(encoder, cache))
+
+
 def load_packed_model(archive: Path, directory: Path, *, embedding_cache: Path | None = None) -> Any:
     """The bundled container's Predictor over a model.tar.gz, unpacked into ``directory``.
 
     The Predictor is imported from container/ as the image would have it on its path;
     ``embedding_cache``: a folder of sentence embeddings shared across the run (None: none).
     """
-    if str(CONTAINER_CODE) not in sys.path:
-        sys.path.insert(0, str(CONTAINER_CODE))
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    _container_on_path()
     from byoal_model.predictor import Predictor
 
     with tarfile.open(archive) as packed:
@@ -73,7 +98,7 @@ class LocalSageMaker:
         self.scratch = scratch
         self.log = log
         self.embedding_cache = workdir / EMBEDDING_CACHE
-        self.models: dict[str, str] = {}
+        self.models: dict[str, dict[str, Any]] = {}
         self._predictors: dict[str, Any] = {}
 
     def _download_prefix(self, prefix_uri: str, target: Path) -> int:
@@ -150,21 +175,42 @@ class LocalSageMaker:
 
     def create_model(self, parameters: dict[str, Any], context: TaskContext) -> dict[str, Any]:
         name = parameters["ModelName"]
-        self.models[name] = parameters["PrimaryContainer"]["ModelDataUrl"]
+        container = parameters["PrimaryContainer"]
+        if "ModelDataUrl" not in container and container.get("Environment", {}).get(SERVE_MODE_ENV) != EMBED_MODE:
+            raise TaskFailure(
+                TASK_FAILED,
+                f"model {name!r} has no ModelDataUrl: the bundled container serves without a model only with "
+                f"Environment {SERVE_MODE_ENV}={EMBED_MODE}",
+            )
+        self.models[name] = container
+        # Kept on disk too, as SageMaker keeps a model: a run resumed in another process may use it (EmbedRecords).
+        path = self._model_file(name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(container), encoding="utf-8")
         return {"ModelArn": f"arn:aws:sagemaker:local:000000000000:model/{name.lower()}"}
 
+    def _model_file(self, name: str) -> Path:
+        return self.workdir / "models" / f"{name}.json"
+
     def _predictor(self, model_name: str):
+        if model_name not in self.models and self._model_file(model_name).exists():
+            self.models[model_name] = json.loads(self._model_file(model_name).read_text(encoding="utf-8"))
         if model_name not in self.models:
             raise TaskFailure(TASK_FAILED, f"Could not find model '{model_name}'")
         if model_name not in self._predictors:
-            model_dir = self.workdir / "models" / model_name
-            model_dir.mkdir(parents=True, exist_ok=True)
+            container = self.models[model_name]
+            environment = container.get("Environment", {})
             # Only the newest model is kept loaded: each round predicts with its own model once.
-            self._predictors = {
-                model_name: load_packed_model(
-                    self.storage.path(self.models[model_name]), model_dir, embedding_cache=self.embedding_cache
+            if environment.get(SERVE_MODE_ENV) == EMBED_MODE:
+                encoder_path = environment.get(ENCODER_PATH_ENV, "")
+                predictor = load_embedding_service(encoder_path, embedding_cache=self.embedding_cache)
+            else:
+                model_dir = self.workdir / "models" / model_name
+                model_dir.mkdir(parents=True, exist_ok=True)
+                predictor = load_packed_model(
+                    self.storage.path(container["ModelDataUrl"]), model_dir, embedding_cache=self.embedding_cache
                 )
-            }
+            self._predictors = {model_name: predictor}
         return self._predictors[model_name]
 
     def create_transform_job(self, parameters: dict[str, Any], context: TaskContext) -> dict[str, Any]:
@@ -179,12 +225,16 @@ class LocalSageMaker:
         max_payload = int(parameters.get("MaxPayloadInMB", 6)) * 1024 * 1024
         output_prefix = parameters["TransformOutput"]["S3OutputPath"].rstrip("/") + "/"
         input_prefix = source["S3Uri"]
+        embedder = getattr(predictor, "embedder", None)
+        before = embedder.counts.as_dict() if embedder is not None else None
+        records_in = 0
         for uri in self.storage.list(input_prefix):
             _, key = split_uri(uri)
             target = output_prefix + Path(key).name + ".out"
             with self.storage.open_read(uri) as stream, self.storage.open_write(target) as sink:
                 for batch in self._batches(iter_lines(stream), max_payload):
                     records = [json.loads(line) for line in batch]
+                    records_in += len(records)
                     body = b"\n".join(
                         json.dumps(select_fields(record, input_filter, field="InputFilter")).encode("utf-8") for record in records
                     )
@@ -195,12 +245,28 @@ class LocalSageMaker:
                         output = json.loads(prediction)
                         joined = {**record, "SageMakerOutput": output} if join else output
                         sink.write(json.dumps(select_fields(joined, output_filter, field="OutputFilter"), ensure_ascii=False).encode("utf-8") + b"\n")
+        self._write_transform_log(parameters["TransformJobName"], records_in, embedder, before)
         return {
             "TransformJobName": parameters["TransformJobName"],
             "TransformJobArn": f"arn:aws:sagemaker:local:000000000000:transform-job/{parameters['TransformJobName']}",
             "TransformJobStatus": "Completed",
             "TransformOutput": parameters["TransformOutput"],
         }
+
+    def _write_transform_log(self, name: str, records: int, embedder: Any, before: dict[str, int] | None) -> None:
+        """``logs/<job>.log``: the records the job read and, for a model that reads sentence embeddings, where this
+        job's came from, in the words of the training log (``embeddings: 0 encoded, 0 from the cache, 500 from the
+        records``)."""
+        lines = [f"records: {records}"]
+        if embedder is not None and before is not None:
+            after = embedder.counts.as_dict()
+            counts = {key: after[key] - before[key] for key in after}
+            lines.append(
+                "embeddings: {encoded} encoded, {cached} from the cache, {precomputed} from the records".format(**counts)
+            )
+        log_path = self.workdir / "logs" / f"{name}.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        log_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
     @staticmethod
     def _batches(lines, max_payload: int):

@@ -78,6 +78,7 @@ ACTIVE_LEARNING_OPTIONS = {
     "--workforce": "Workforce",
     "--seed": "Seed",
     "--hyperparameter": "HyperParameters",
+    "--precompute-embeddings": "PrecomputeEmbeddings",
 }
 _REQUEST_FIELD_OPTIONS = {"LabelingJobNamePrefix": "--job-name-prefix", "LabelAttributeName": "--label-attribute"}
 
@@ -252,6 +253,12 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         learning.add_argument(option, type=int, help=_config_help(option))
     learning.add_argument(
+        "--precompute-embeddings",
+        type=_precompute_setting,
+        metavar="{auto,true,false}",
+        help=_config_help("--precompute-embeddings") + ": embed every record once before the first round",
+    )
+    learning.add_argument(
         "--hyperparameter",
         type=_key_value,
         action="append",
@@ -259,6 +266,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="a model hyperparameter (repeatable)",
     )
     return parser
+
+
+def _precompute_setting(text: str) -> str | bool:
+    """``auto``, ``true`` or ``false`` as the ActiveLearningConfig value (``"auto"``, true, false)."""
+    values: dict[str, str | bool] = {"auto": "auto", "true": True, "false": False}
+    if text not in values:
+        raise argparse.ArgumentTypeError(f"expected auto, true or false, got {text!r}")
+    return values[text]
 
 
 def _option_value(args: argparse.Namespace, option: str) -> Any:

@@ -69,6 +69,13 @@ STAGES = {
 }
 
 
+STATE_STAGES = {
+    "PrepareEmbeddingInput": "writing every record for the sentence encoder",
+    "EmbedRecords": "encoding every record once for the whole run (embed transform)",
+}
+"""Stages named by their state, where the resource alone would not tell them apart."""
+
+
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m scripts.run_local", description=__doc__.splitlines()[0])
     parser.add_argument("--inputs", type=Path, help="folder written by python -m scripts.prepare (not needed to resume)")
@@ -148,7 +155,9 @@ class Progress:
     def on_task(self, resource: str, parameters: Any, context: TaskContext) -> None:
         if resource.endswith("startExecution.sync:2"):
             self.round = parameters["Input"]["round"]
-        stage = next((text for key, text in STAGES.items() if resource.endswith(key) or resource.endswith(key.replace("_", "-"))), None)
+        stage = STATE_STAGES.get(context.state_name) or next(
+            (text for key, text in STAGES.items() if resource.endswith(key) or resource.endswith(key.replace("_", "-"))), None
+        )
         if stage:
             self.say(f"round {self.round}: {stage}")
 

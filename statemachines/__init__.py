@@ -18,6 +18,7 @@ ACTIVE_LEARNING = DEFINITIONS_DIR / "active_learning.asl.json"
 FUNCTIONS: dict[str, str] = {
     "ValidateInputFunctionArn": "validate_input",
     "AssignIdsFunctionArn": "assign_ids",
+    "PrepareEmbeddingInputFunctionArn": "prepare_embedding_input",
     "CountRecordsFunctionArn": "count_records",
     "SelectSeedBatchFunctionArn": "select_seed_batch",
     "PrepareHumanBatchFunctionArn": "prepare_human_batch",

@@ -70,3 +70,45 @@ def test_human_labeling_is_a_choice_over_the_three_workforces():
     }
     assert loop["States"]["LabelWithGroundTruth"]["Resource"] == INTEGRATION_PREFIX + "sagemaker:createLabelingJob.sync"
     assert loop["States"]["LabelWithCallback"]["Resource"] == INTEGRATION_PREFIX + "lambda:invoke.waitForTaskToken"
+
+
+def test_the_records_are_embedded_once_before_the_rounds_when_the_config_says_so():
+    states = json.loads(ACTIVE_LEARNING_LOOP.read_text())["States"]
+    assert states["AssignIds"]["Next"] == "ChooseEmbeddingStep"
+    choice = states["ChooseEmbeddingStep"]
+    assert choice["Choices"] == [
+        {"Variable": "$.config.PrecomputeEmbeddings", "BooleanEquals": True, "Next": "PrepareEmbeddingInput"}
+    ]
+    assert choice["Default"] == "CountRecords"
+    chain = ["PrepareEmbeddingInput", "CreateEmbeddingModel", "EmbedRecords", "CountRecords"]
+    assert [states[name]["Next"] for name in chain[:-1]] == chain[1:]
+    assert states["PrepareEmbeddingInput"]["Resource"] == "${PrepareEmbeddingInputFunctionArn}"
+    assert states["PrepareEmbeddingInput"]["Parameters"]["attempt.$"] == "$$.Execution.RedriveCount"
+
+
+def test_the_embed_model_is_the_inference_image_in_embed_mode_without_model_data():
+    states = json.loads(ACTIVE_LEARNING_LOOP.read_text())["States"]
+    model = states["CreateEmbeddingModel"]
+    assert model["Resource"] == INTEGRATION_PREFIX + "sagemaker:createModel"
+    container = model["Parameters"]["PrimaryContainer"]
+    assert container["Image"] == "${InferenceImage}" and "ModelDataUrl" not in container
+    assert container["Environment"]["BYOAL_SERVE_MODE"] == "embed"
+    assert container["Environment"]["BYOAL_ENCODER_PATH.$"] == "$.embeddings.encoder_path"
+    assert model["Parameters"]["ExecutionRoleArn"] == "${SageMakerRoleArn}"
+    assert model["Parameters"]["ModelName.$"] == "$.embeddings.model_name"
+    assert model["Retry"] == json.loads(ACTIVE_LEARNING.read_text())["States"]["CreateModel"]["Retry"]
+
+
+def test_the_embed_transform_covers_every_record_under_a_new_name_per_redrive():
+    states = json.loads(ACTIVE_LEARNING_LOOP.read_text())["States"]
+    predict = json.loads(ACTIVE_LEARNING.read_text())["States"]["PredictRecords"]
+    embed = states["EmbedRecords"]
+    parameters = embed["Parameters"]
+    assert embed["Resource"] == INTEGRATION_PREFIX + "sagemaker:createTransformJob.sync"
+    assert "$$.Execution.RedriveCount" in parameters["TransformJobName.$"]
+    assert parameters["ModelName.$"] == "$.embeddings.model_name"
+    assert parameters["TransformInput"]["DataSource"]["S3DataSource"]["S3Uri.$"] == "$.embeddings.input_prefix"
+    assert parameters["TransformOutput"]["S3OutputPath.$"] == "$.embeddings.output_prefix"
+    assert parameters["DataProcessing"] == predict["Parameters"]["DataProcessing"]
+    assert parameters["TransformResources"]["InstanceType"] == "${TransformInstanceType}"
+    assert embed["ResultPath"] is None and embed["Retry"] == predict["Retry"]

@@ -190,13 +190,29 @@ def test_the_callback_workforce_waits_for_a_labeled_manifest(inputs, tmp_path):
     assert result.output["counts"]["human_labeled"] == 250
 
 
+def embedding_counts(log: Path) -> tuple[int, int, int]:
+    """(encoded, from the cache, from the records) in a training or transform job's log."""
+    match = re.search(r"embeddings: (\d+) encoded, (\d+) from the cache, (\d+) from the records", log.read_text())
+    assert match, log.name
+    return tuple(int(group) for group in match.groups())
+
+
 def test_each_record_is_encoded_once_per_run(finished_run):
-    """Round 2's training job takes every embedding from the run's cache, written by round 1's jobs."""
-    logs = sorted((finished_run / "logs").glob("*-r00[12]-train.log"))
-    assert len(logs) == 2
-    first, second = (log.read_text() for log in logs)
-    assert re.search(r"embeddings: [1-9]\d* encoded", first)
-    assert re.search(r"embeddings: 0 encoded, [1-9]\d* from the cache", second)
+    """One embed transform before the first round encodes every record; no round's job encodes anything: each
+    training channel and transform input record carries its embedding, joined in from that output."""
+    states = [e["state_name"] for e in records_of(finished_run / "history.jsonl") if e["event"] == "State"]
+    assert states.count("EmbedRecords") == states.count("CreateEmbeddingModel") == 1
+    assert states.index("EmbedRecords") < states.index("RunActiveLearningRound")
+    (embed_log,) = (finished_run / "logs").glob("*-r000-embed-0.log")
+    assert embed_log.read_text().startswith(f"records: {RECORDS}\n")
+    assert embedding_counts(embed_log) == (RECORDS, 0, 0)
+    jobs = sorted((finished_run / "logs").glob("*-r00[12]-*.log"))
+    assert [log.name.rsplit("-", 1)[1] for log in jobs] == ["train.log", "transform.log"] * 2
+    for log in jobs:
+        encoded, cached, precomputed = embedding_counts(log)
+        assert (encoded, cached) == (0, 0) and precomputed > 0, log.name
+    (output,) = finished_run.glob("s3/**/embeddings/output/records.jsonl.out")
+    assert [record["byoal-id"] for record in records_of(output)] == list(range(RECORDS))
 
 
 def test_the_from_scratch_keras_model_runs_the_loop_too(inputs, tmp_path):
@@ -205,5 +221,32 @@ def test_the_from_scratch_keras_model_runs_the_loop_too(inputs, tmp_path):
     assert run_local.main(arguments) == 0
     archives = list(tmp_path.glob("s3/**/model.tar.gz"))
     assert len(archives) == 1
+    states = {e["state_name"] for e in records_of(tmp_path / "history.jsonl") if e["event"] == "State"}
+    assert "ChooseEmbeddingStep" in states
+    assert not states & {"PrepareEmbeddingInput", "CreateEmbeddingModel", "EmbedRecords"}
+    assert not list(tmp_path.glob("s3/**/embeddings/*"))
     with tarfile.open(archives[0]) as archive:
         assert sorted(archive.getnames()) == ["metadata.json", "model.keras"]
+
+
+def test_a_run_failed_at_the_embed_transform_redrives_it_under_a_new_job_name(inputs, tmp_path):
+    jobs: list[str] = []
+
+    def embed_fails_once(resource, parameters, context):
+        if context.state_name == "EmbedRecords":
+            jobs.append(parameters["TransformJobName"])
+            if len(jobs) == 1:
+                raise TaskFailure("States.TaskFailed", "the transform job failed")
+
+    workflow = workflow_with_inputs(inputs, tmp_path, on_task=embed_fails_once)
+    failed = workflow.run(request_for(inputs, MaxRounds=1), name="embed-redrive")
+    assert failed.status == "FAILED" and failed.failed_state == "EmbedRecords"
+    # As `python -m scripts.run_local` resumes: another process, which finds the embed model the first one created.
+    resumed = LocalWorkflow(tmp_path, log=lambda message: None, sleep=lambda seconds: None, on_task=embed_fails_once)
+    result = resumed.redrive(resumed.stopped_execution())
+    assert result.status == "SUCCEEDED", result.cause
+    assert [job.rsplit("-", 1)[1] for job in jobs] == ["0", "1"] and jobs[0][:-2] == jobs[1][:-2]
+    (output,) = tmp_path.glob("s3/**/embeddings/output/records.jsonl.out")
+    assert [record["byoal-id"] for record in records_of(output)] == list(range(RECORDS))
+    train_logs = list((tmp_path / "logs").glob("*-r001-train-1.log"))
+    assert len(train_logs) == 1 and embedding_counts(train_logs[0])[:2] == (0, 0)

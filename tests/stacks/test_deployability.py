@@ -119,6 +119,36 @@ def test_machine_roles_hold_exactly_what_their_integrations_need(assemblies, var
             assert granted == expected_grants(path) | {(action, None) for action in LOGGING_AND_TRACING}, name
 
 
+def test_the_loop_may_embed_the_records_before_the_rounds(dev: Synthesized) -> None:
+    """EmbedRecords and CreateEmbeddingModel run in the loop itself: its role creates the embed model (passing the
+    SageMaker role) and runs, follows, stops and tags the transform job, with its managed EventBridge rule."""
+    template = dev.workflow
+    machine_id, _ = state_machine(template, "ActiveLearningLoop-dev")
+    granted = {
+        (action, target_of(render(resource), template))
+        for statement in role_statements(template)[role_of(template, machine_id)]
+        for action in as_list(statement["Action"])
+        for resource in as_list(statement["Resource"])
+    }
+    embedding = {
+        ("sagemaker:CreateModel", Target.MODELS),
+        ("sagemaker:ListTags", Target.MODELS),
+        ("iam:PassRole", Target.SAGEMAKER_ROLE),
+        ("sagemaker:CreateTransformJob", Target.TRANSFORM_JOBS),
+        ("sagemaker:DescribeTransformJob", Target.TRANSFORM_JOBS),
+        ("sagemaker:StopTransformJob", Target.TRANSFORM_JOBS),
+        ("sagemaker:ListTags", Target.TRANSFORM_JOBS),
+        ("sagemaker:AddTags", Target.TRANSFORM_JOBS),
+        ("events:DescribeRule", Target.TRANSFORM_EVENTS_RULE),
+        ("events:PutRule", Target.TRANSFORM_EVENTS_RULE),
+        ("events:PutTargets", Target.TRANSFORM_EVENTS_RULE),
+    }
+    assert embedding <= granted
+    assert not {action for action, _ in granted if action.startswith("sagemaker:")} & {
+        "sagemaker:CreateTrainingJob", "sagemaker:CreateEndpoint", "sagemaker:DeleteModel"
+    }
+
+
 def test_every_sync_sagemaker_job_may_be_tagged(dev: Synthesized) -> None:
     """Step Functions tags each job a .sync task starts: without AddTags every round fails at TrainModel."""
     template = dev.workflow

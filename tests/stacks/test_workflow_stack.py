@@ -371,13 +371,19 @@ def test_loop_machine_role(template: dict[str, Any]) -> None:
         "states:StartExecution", "states:DescribeExecution", "states:StopExecution",
         "sagemaker:CreateLabelingJob", "sagemaker:DescribeLabelingJob", "sagemaker:StopLabelingJob",
         "sagemaker:ListTags", "sagemaker:AddTags",
+        # EmbedRecords: the embed model and its transform job, before the first round
+        "sagemaker:CreateModel", "sagemaker:CreateTransformJob", "sagemaker:DescribeTransformJob",
+        "sagemaker:StopTransformJob",
     }  # fmt: skip
     invoked = {
         value["Fn::GetAtt"][0] for key, value in properties["DefinitionSubstitutions"].items() if key in FUNCTIONS
     }
     assert {r["Fn::GetAtt"][0] for r in resources_for(statements, "lambda:InvokeFunction")} == invoked
     assert resources_for(statements, "states:StartExecution") == [{"Ref": round_id}]
-    assert _rule_names(statements) == {"StepFunctionsGetEventsForStepFunctionsExecutionRule"}
+    assert _rule_names(statements) == {
+        "StepFunctionsGetEventsForStepFunctionsExecutionRule",
+        "StepFunctionsGetEventsForSageMakerTransformJobsRule",
+    }
 
 
 def test_machine_roles_trust_step_functions_of_this_account(template: dict[str, Any]) -> None:
