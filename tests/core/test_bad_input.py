@@ -262,7 +262,8 @@ def test_a_dataset_too_small_to_ever_calibrate_is_refused_saying_the_least_size_
 
 
 def test_the_smallest_dataset_counts_the_risk_tolerance_test_when_configured():
-    config = validate_request(make_request(MinValidationRecords=1))
+    config = validate_request(make_request(TargetAccuracy=0.95, RiskTolerance=0.1))
+    assert feasibility.calibration_records_needed(config) == 45
     assert feasibility.calibration_records_needed({**config, "RiskTolerance": 0.05}) == 59
     assert feasibility.smallest_dataset({**config, "RiskTolerance": 0.05}) > feasibility.smallest_dataset(config)
 
@@ -367,14 +368,14 @@ def test_prepare_refuses_a_bad_hyperparameter_before_writing(tmp_path, capsys):
         (b'{"source": "caf\xe9"}', r"line 2: not UTF-8 text \(byte 0xe9 at byte 16\)"),
         (b'{"source": "a", "category": "Business"}', r"line 2: label 'category' must be an integer class index .*'Business' is 0"),
         (b'{"source": "a", "category": 1.0}', r"line 2: label 'category' must be .* got 1.0; write 1, not 1.0"),
-        (b'{"source": "a", "byoal-validation": true}', "line 2: field 'byoal-validation' is the workflow's own"),
+        (b'{"source": "a", "byoal-calibration": 1}', "line 2: field 'byoal-calibration' is the workflow's own"),
         (b'{"source": "a", "byoal-position": 3}', "line 2: field 'byoal-position' is the workflow's own"),
         (b'{"source": 17}', "line 2: 'source' must be a string .*got int 17"),
         (b'{"source": null}', "line 2: 'source' is null"),
         (b'"just a headline"', "line 2: expected a JSON object, got str"),
         (b"[" * 100_000, r"line 2: not valid JSON"),
     ],
-    ids=["source-ref", "NaN", "Infinity", "duplicate key", "latin-1", "class name", "float label", "validation flag",
+    ids=["source-ref", "NaN", "Infinity", "duplicate key", "latin-1", "class name", "float label", "calibration flag",
          "position", "number source", "null source", "bare string", "deep nesting"],
 )
 def test_a_manifest_line_the_contract_does_not_allow_is_refused_naming_it(storage, line, message):

@@ -28,7 +28,8 @@ def test_valid_request_is_normalized_and_the_manifest_copied(storage, put_inputs
     records = [{"source": title, "keep": {"nested": [1, 2]}} for title in TITLES]
     result = run(put_inputs(records))
     config = result["config"]
-    assert config["QueryStrategy"] == "margin" and config["TargetAccuracy"] == 0.95
+    assert config["QueryStrategy"] == "margin" and config["CalibrationShare"] == 0.2  # defaults filled in
+    assert config["TargetAccuracy"] == 0.5  # as given
     assert config["RecordCount"] == 4 and config["Labels"][2] == "Health & Medicine"
     assert config["HumanBatchSize"] == 1
     assert result["run"]["root"].startswith(f"s3://{BUCKET}/output/news-")
