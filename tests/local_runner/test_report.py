@@ -18,7 +18,7 @@ def summary() -> dict:
             "auto_labeled": 4567,
             "sent_to_humans": 600,
             "human_labeled": 600,
-            "validation_accuracy": 0.8123,
+            "calibration_accuracy": 0.8123,
             "calibration_records": 240,
             "threshold": 0.9312345678901234,
             "expected_accuracy": 0.9587654321,
@@ -37,11 +37,12 @@ def summary() -> dict:
             "auto_labeled": 0,
             "sent_to_humans": 600,
             "human_labeled": 600,
-            "validation_accuracy": 0.83,
+            "calibration_accuracy": 0.83,
             "calibration_records": 31,
             "threshold": None,
             "expected_accuracy": None,
-            "rule": "fewer than 50 validation records left to calibrate on",
+            "rule": "calibrated",
+            "no_auto_label_reason": "too few calibration records: 31, a pass needs at least 45",
             "pool": 5633,
             "selected": 600,
             "measured_accuracy": None,
@@ -113,14 +114,14 @@ def test_the_report_speaks_in_words_and_units_people_read():
     assert not re.search(r"\b[a-z]+_[a-z_]+\b", text), "no snake_case keys"
     assert "Measured accuracy" in text and "Some new figure" in text and "Coverage share" in text
     assert "42.3 %" in text and "A new summary figure" in text
-    assert "Auto-labeled nothing: fewer than 50 validation records left to calibrate on." in text
+    assert "Auto-labeled nothing: too few calibration records: 31, a pass needs at least 45." in text
     assert "Calibration comment: the pool drifted away from the calibration records." in text
     assert "<th scope='col'>Calibration comment</th>" not in page
     assert "Seed batch: people label a random sample before any model is trained." in text
     for name, *_ in report.ROUND_FIGURES.values():
-        if name in ("Validation accuracy", "Expected accuracy", "Calibrated on"):
+        if name in ("Calibration accuracy", "Expected accuracy", "Calibrated on"):
             assert f"<dt>{name}</dt>" in page
-    assert "Share of the held-out human-labeled records the round's model got right." in text
+    assert "Share of the round's calibration records (drawn at random from the pool, never trained on) the model got right." in text
 
 
 def test_the_report_is_one_file_with_its_plot_inside():
@@ -189,20 +190,26 @@ def test_a_failure_reads_as_two_lines_with_the_reason_and_what_to_do(tmp_path):
 
 def test_round_progress_gives_the_reason_for_no_auto_labels():
     none = {
-        "validation_accuracy": 0.7167,
+        "calibration_accuracy": 0.7167,
+        "calibration_records": 31,
         "auto_labeled": 0,
         "threshold": None,
         "selected": 75,
-        "rule": "fewer than 50 validation records left to calibrate on",
+        "rule": "calibrated",
+        "no_auto_label_reason": "too few calibration records: 31, a pass needs at least 45",
     }
     assert report.round_progress(none) == (
-        "validation accuracy 71.7 %; auto-labeled nothing: fewer than 50 validation records left to calibrate on; "
-        "75 to people"
+        "31 calibration records (71.7 % right); auto-labeled nothing: too few calibration records: 31, "
+        "a pass needs at least 45; 75 to people"
     )
-    some = {"validation_accuracy": 0.9, "auto_labeled": 1234, "threshold": 0.97, "selected": 75, "rule": "calibrated"}
-    assert (
-        report.round_progress(some)
-        == "validation accuracy 90.0 %; auto-labeled 1,234 (confidence ≥ 97.0 %); 75 to people"
+    some = {
+        "calibration_accuracy": 0.9, "calibration_records": 240, "auto_labeled": 1234, "threshold": 0.97,
+        "expected_accuracy": 0.981, "accuracy_bound": 0.955, "selected": 75, "calibration_drawn": 15,
+        "rule": "calibrated",
+    }
+    assert report.round_progress(some) == (
+        "240 calibration records (90.0 % right); auto-labeled 1,234 at confidence ≥ 97.0 % "
+        "(expected accuracy 98.1 %, bound 95.5 %); 75 to people (15 of them drawn at random for calibration)"
     )
 
 
