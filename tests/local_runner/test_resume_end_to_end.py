@@ -23,7 +23,9 @@ from scripts import prepare, run_local
 from tests.conftest import REPO, SAMPLE
 
 RECORDS = 500
-OPTIONS = ["--epochs", "2", "--batch-size", "40", "--max-rounds", "2", "--target-accuracy", "0.6", "--name", "resume", "--quiet"]
+# At TargetAccuracy 0.9 round 1 (40 calibration records from the 200 random pre-labels; 22 needed) auto-labels part
+# of the pool and leaves enough for a human batch and a second round: two training jobs, two human batches.
+OPTIONS = ["--epochs", "2", "--batch-size", "40", "--max-rounds", "2", "--target-accuracy", "0.9", "--name", "resume", "--quiet"]
 
 
 @pytest.fixture(scope="module")
@@ -82,11 +84,23 @@ def check_invariants(inputs: Path, workdir: Path, uninterrupted: Path) -> None:
     # No human batch asked twice: the same batches as the uninterrupted run, each answered once.
     assert labeling_jobs(workdir) == labeling_jobs(uninterrupted)
     assert sum(count for _, count in labeling_jobs(workdir)) == summary["human_labeled"] - summary["input_human_labeled"]
-    # Validation records never auto-labeled; auto-labels only on records no human labeled.
-    for round_folder in sorted(Path(summary["final_manifest"]).parents[1].glob("rounds/00[1-9]")):
-        validation = {r["byoal-id"] for r in records_of(round_folder / "working-validation.manifest") if r.get("byoal-validation")}
+    # Calibration records never auto-labeled nor trained on; auto-labels only on records no human labeled.
+    read_by_round = {  # the working manifest each round's PerformActiveLearning read
+        event["input"]["round"]: workdir / "s3" / event["input"]["working"]["manifest"].removeprefix("s3://")
+        for event in events_of(workdir)
+        if event["event"] == "State" and event["state_name"] == "PerformActiveLearning" and event["output"] is not None
+    }
+    assert sorted(read_by_round) == [1, 2]
+    for round_number, working_manifest in read_by_round.items():
+        round_folder = Path(summary["final_manifest"]).parents[1] / "rounds" / f"{round_number:03d}"
+        working = records_of(working_manifest)
+        calibration = {r["byoal-id"] for r in working if r.get("byoal-calibration") is not None}
+        assert calibration, f"{round_folder.name}: no calibration records"
         auto = {r["byoal-id"] for r in records_of(round_folder / "autolabels.manifest")}
-        assert not auto & validation and not auto & set(humans)
+        assert not auto & calibration and not auto & set(humans)
+        trained = {r["source"] for r in records_of(round_folder / "training" / "train" / "train.manifest")}
+        other_sources = {r["source"] for r in working if r["byoal-id"] not in calibration}
+        assert {r["source"] for r in working if r["byoal-id"] in calibration} & trained <= other_sources
     # summary.json agrees with the final manifest and with the uninterrupted run.
     auto_labeled = sum(1 for r in final if r.get("category-metadata", {}).get("human-annotated") == "no")
     assert (summary["human_labeled"], summary["auto_labeled"], summary["records"]) == (len(humans), auto_labeled, len(final))
