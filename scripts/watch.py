@@ -47,10 +47,14 @@ def describe_counts(counts: dict[str, Any]) -> str:
 
 def describe_round(last_round: dict[str, Any]) -> str:
     stats = last_round.get("stats", {})
+    auto = last_round.get("autolabels", {}).get("count")
+    reason = stats.get("no_auto_label_reason")
+    labeled = f"auto-labeled nothing ({reason})" if not auto and reason else (
+        f"auto-labeled {auto} (expected accuracy {stats.get('expected_accuracy')}, bound {stats.get('accuracy_bound')})"
+    )
     return (
-        f"round {last_round.get('round')}: validation accuracy {stats.get('validation_accuracy')}, "
-        f"auto-labeled {last_round.get('autolabels', {}).get('count')} "
-        f"(expected accuracy {stats.get('expected_accuracy')}), "
+        f"round {last_round.get('round')}: calibration accuracy {stats.get('calibration_accuracy')} "
+        f"on {stats.get('calibration_records')} records, {labeled}, "
         f"selected {last_round.get('selection', {}).get('count')} for humans"
     )
 

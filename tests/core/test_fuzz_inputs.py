@@ -44,7 +44,7 @@ records = st.fixed_dictionaries(
         "category": labels,
         "category-metadata": st.one_of(st.dictionaries(st.text(max_size=8), json_scalars, max_size=3), json_scalars),
         "byoal-id": st.one_of(st.integers(0, 8), json_scalars),
-        "byoal-validation": st.booleans(),
+        "byoal-calibration": st.integers(0, 3),
         "extra": json_values,
     },
 )
@@ -67,7 +67,7 @@ raw_lines = st.one_of(
     st.sampled_from([
         b"", b"   ", b'{"source": "a", "source": "b"}', b'{"source": "x", "n": NaN}', b'{"source": "x", "n": -Infinity}',
         b'{"source": "\xff"}', b'{"source": ""}', b'{"source": " \\t "}', b'{"source-ref": "s3://b/k.txt"}',
-        b'{"source": "x", "category": 1.0}', b'{"source": "x", "byoal-validation": true}', b"[" * 50_000,
+        b'{"source": "x", "category": 1.0}', b'{"source": "x", "byoal-calibration": 0}', b"[" * 50_000,
     ]),
 )
 
@@ -120,7 +120,7 @@ def test_a_random_manifest_is_refused_naming_its_line_or_validated_whole(data):
                 key: value for key, value in given_record.items() if key != "byoal-id"
             }
             assert isinstance(stored_record["source"], str) and stored_record["source"].strip()
-            assert not {"byoal-validation", "byoal-position"} & set(stored_record)
+            assert not {"byoal-calibration", "byoal-position"} & set(stored_record)
             assert isinstance(stored_record.get("category", 0), int)
 
 

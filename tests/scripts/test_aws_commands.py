@@ -39,7 +39,7 @@ def loop_definition(records: int) -> dict:
         "human_labeled": 40,
         "auto_labeled": 0,
         "unlabeled": records - 40,
-        "validation": 8,
+        "calibration": 8,
         "next_step": "round",
         "next_round": 1,
         "batch_size": 10,
@@ -48,7 +48,7 @@ def loop_definition(records: int) -> dict:
         "round": 1,
         "autolabels": {"count": 120},
         "selection": {"count": 10},
-        "stats": {"validation_accuracy": 0.9, "expected_accuracy": 0.96},
+        "stats": {"calibration_accuracy": 0.9, "calibration_records": 50, "expected_accuracy": 0.96, "accuracy_bound": 0.93},
     }
     return {
         "StartAt": "CountRecords",
@@ -180,8 +180,8 @@ def test_start_watch_follows_the_execution(tmp_path, capsys, monkeypatch, defini
             "exited  CountRecords: 200 records: 40 human-labeled, 0 auto-labeled, 160 unlabeled; "
             "next: round 1, human batch up to 10",
             "entered RunActiveLearningRound",
-            "exited  RunActiveLearningRound: round 1: validation accuracy 0.9, auto-labeled 120 "
-            "(expected accuracy 0.96), selected 10 for humans",
+            "exited  RunActiveLearningRound: round 1: calibration accuracy 0.9 on 50 records, auto-labeled 120 "
+            "(expected accuracy 0.96, bound 0.93), selected 10 for humans",
             "entered Done",
             "exited  Done",
             "execution succeeded: final manifest s3://bucket/run/final/output.manifest",

@@ -110,7 +110,8 @@ def test_real_uci_format_as_file_and_as_zip(tmp_path, news_corpora, news_zip):
 def test_records_round_trip_uncleaned(tmp_path, tricky_csv):
     path, rows = tricky_csv
     output = tmp_path / "inputs"
-    assert run_prepare(output, "--dataset", str(path), "--no-clean", "--min-validation-records", "5") == 0
+    # 40 records, 8 given labeled: a target the threshold test can show with 2 calibration records.
+    assert run_prepare(output, "--dataset", str(path), "--no-clean", "--target-accuracy", "0.6", "--risk-tolerance", "0.5") == 0
     files = prepared(output)
     assert [(record["source"], UCI_CODES[record["category"]]) for record in files["answers"]] == rows
     assert len((output / "input.manifest").read_bytes().split(b"\n")) == len(rows) + 1
@@ -119,7 +120,7 @@ def test_records_round_trip_uncleaned(tmp_path, tricky_csv):
 def test_cleaned_records_stay_one_record_each(tmp_path, tricky_csv):
     path, rows = tricky_csv
     output = tmp_path / "inputs"
-    assert run_prepare(output, "--dataset", str(path), "--min-validation-records", "5") == 0
+    assert run_prepare(output, "--dataset", str(path), "--target-accuracy", "0.6", "--risk-tolerance", "0.5") == 0
     sources = [record["source"] for record in prepared(output)["answers"]]
     assert len(sources) == len(rows)
     assert "Café in Zürich naïve smart quotes 東京" in sources

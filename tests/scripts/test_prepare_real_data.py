@@ -210,9 +210,12 @@ def test_a_dataset_too_small_to_ever_run_is_refused_with_the_smallest_size(tmp_p
     assert run_prepare(output, "--dataset", str(dataset), "--labels", *CLASSES, "--seed-share", "0") == 2
     assert "with SeedShare 0 they must come with the input: label 2 records or more" in capsys.readouterr().err
     assert not output.exists()
-    options = ("--seed-share", "0.3", "--min-validation-records", "5")
+    # With a target the threshold test can show on 2 calibration records, 10 records can be auto-labeled.
+    options = ("--seed-share", "0.3", "--target-accuracy", "0.6", "--risk-tolerance", "0.5")
     assert run_prepare(output, "--dataset", str(dataset), "--labels", *CLASSES, *options) == 0
-    assert "note: on fewer than 11 records the model never auto-labels" in capsys.readouterr().out
+    config = folder(output)["config"]
+    assert (config["SeedShare"], config["TargetAccuracy"], config["RiskTolerance"]) == (0.3, 0.6, 0.5)
+    assert len(folder(output)["input"]) == 10
 
 
 def test_files_get_the_usual_permissions(tmp_path):
