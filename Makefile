@@ -24,7 +24,7 @@ demo: $(VENV)/.local-installed
 	$(BIN)/python -m scripts.prepare --dataset data/sample/uci_news_sample.csv.gz --output-dir $(DEMO)/inputs
 	$(BIN)/python -m scripts.run_local --inputs $(DEMO)/inputs --workdir $(DEMO)/work
 
-test: $(VENV)/.dev-installed
+test: browser $(VENV)/.dev-installed
 	$(BIN)/python -m pytest
 	$(BIN)/python app.py && $(BIN)/python -m tests.stacks.cfn_lint cdk.out  # every variant is linted by pytest too
 
