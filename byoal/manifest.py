@@ -9,6 +9,7 @@ object with a duplicate key (readers disagree on which value wins).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
@@ -85,22 +86,52 @@ def parse_line(line: bytes, *, uri: str, number: int, strict: bool = False) -> d
             f"{uri} line {number}: not UTF-8 text (byte {line[error.start]:#04x} at byte {error.start + 1}); "
             "save the file as UTF-8"
         ) from None
+    return parse_text(text, where=f"{uri} line {number}", strict=strict)
+
+
+def parse_text(text: str, *, where: str, strict: bool = False) -> dict[str, Any]:
+    """One decoded JSON Lines line as a JSON object, or an InputError starting with ``where`` (file and line)."""
     decoder = _STRICT_DECODER if strict else _DECODER
     try:
         record, end = decoder.raw_decode(text, 0 if text[:1] == "{" else len(text) - len(text.lstrip()))
         if end != len(text) and text[end:].strip():
             raise json.JSONDecodeError("Extra data", text, end)
     except json.JSONDecodeError as error:
-        raise InputError(f"{uri} line {number}: not valid JSON ({error})") from None
+        raise InputError(f"{where}: not valid JSON ({error})") from None
     except (_NotJson, RecursionError) as error:
         reason = "nested too deeply" if isinstance(error, RecursionError) else str(error)
-        raise InputError(f"{uri} line {number}: not valid JSON ({reason})") from None
+        raise InputError(f"{where}: not valid JSON ({reason})") from None
     if not isinstance(record, dict):
         raise InputError(
-            f"{uri} line {number}: expected a JSON object, got {type(record).__name__} {_excerpt(record)} "
+            f"{where}: expected a JSON object, got {type(record).__name__} {_excerpt(record)} "
             "(one {\"source\": ...} object per line)"
         )
+    if _SURROGATE_ESCAPE.search(text):
+        _refuse_lone_surrogates(record, where)
     return record
+
+
+# A \uD800-\uDFFF escape: half of a pair (fine), or alone, which JSON parses but UTF-8 cannot encode.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
+
+
+def _refuse_lone_surrogates(value: Any, where: str) -> None:
+    if isinstance(value, dict):
+        for key, member in value.items():
+            _refuse_lone_surrogates(key, where)
+            _refuse_lone_surrogates(member, where)
+    elif isinstance(value, list):
+        for member in value:
+            _refuse_lone_surrogates(member, where)
+    elif isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as error:
+            raise InputError(
+                f"{where}: a string holds the lone surrogate escape \\u{ord(value[error.start]):04x} (after "
+                f"{_excerpt(value[:error.start])}), which is no character and cannot be written as UTF-8; write the "
+                "character itself, or its full surrogate pair"
+            ) from None
 
 
 def _excerpt(value: Any, limit: int = 60) -> str:

@@ -75,8 +75,15 @@ def write_bytes(storage: Storage, uri: str, data: bytes) -> None:
         sink.write(data)
 
 
+def _umask() -> int:
+    """The process umask (reading it means setting it; set straight back)."""
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask
+
+
 class LocalStorage:
-    """``s3://bucket/key`` stored as ``<root>/bucket/key``."""
+    """``s3://bucket/key`` stored as ``<root>/bucket/key``, with the mode ``open()`` gives a new file (0666 & ~umask)."""
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
@@ -100,6 +107,8 @@ class LocalStorage:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
         try:
+            # mkstemp makes the file private (0600); the object gets the mode open() would give it.
+            os.fchmod(handle, 0o666 & ~_umask())
             with os.fdopen(handle, "wb") as sink:
                 yield sink
                 sink.flush()

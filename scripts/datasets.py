@@ -7,8 +7,9 @@ Four file formats are read, each plain or gzip-compressed:
   a label cell may be empty (that record is unlabeled), and there may be no label column at all;
 - ``jsonl``: JSON Lines, one object per record, such as a Ground Truth input manifest
   (``{"source": ...}``) or output manifest (``<attribute>`` and ``<attribute>-metadata`` with its
-  ``class-name``). The label attribute is found by its ``-metadata`` field; a label may also be
-  given by name as a string. Other fields are kept untouched;
+  ``class-name``). The label attribute is found by its ``-metadata`` field, else by name as for
+  CSV (``label``, ``category``, ...) when its values are strings; a label may also be given by
+  name as a string. Other fields are kept untouched;
 - ``text``: plain text, one record per line, no labels;
 - ``uci-news``: the UCI News Aggregator's ``newsCorpora.csv``, tab-separated without a header or
   quoting (titles contain unbalanced double quotes), as a file or inside the UCI zip archive. Its
@@ -20,7 +21,6 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-import json
 import random
 import re
 import zipfile
@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from byoal.errors import InputError
+from byoal.manifest import parse_text
 from byoal.sampling import stratified_quotas
 from scripts import uci_news
 
@@ -43,6 +44,7 @@ LABEL_COLUMNS = ("label", "category", "class", "labels", "target", "intent", "se
 _GZIP_MAGIC = b"\x1f\x8b"
 _PUNCTUATION = re.compile(r"[^\w\s]")
 _WHITESPACE = re.compile(r"\s+")
+_INTEGER = re.compile(r"[+-]?[0-9]+")
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,13 @@ def _open_text(path: Path, *, encoding: str, newline: str | None, corpus_in_zip:
             yield io.TextIOWrapper(binary, encoding=encoding, newline=newline)
         return
     with open(path, "rb") as probe:
-        compressed = probe.read(2) == _GZIP_MAGIC
+        start = probe.read(2)
+    compressed = start == _GZIP_MAGIC
+    if not compressed and path.suffix.lower() == ".gz":
+        raise InputError(
+            f"{path}: named .gz but not gzip-compressed (it starts with {start!r}, not {_GZIP_MAGIC!r}); "
+            "compress it with gzip, or drop .gz from its name if it is plain text"
+        )
     opener = gzip.open if compressed else open
     with opener(path, "rt", encoding=encoding, newline=newline) as stream:
         yield stream
@@ -127,6 +135,13 @@ def _csv_table(stream: IO[str], where: str) -> tuple[list[str], Iterator[tuple[i
     if not header:
         raise InputError(f"{where}: empty file, expected a CSV header row")
     header[0] = header[0].removeprefix("\ufeff")
+    if len(header) == 1:
+        delimiter = next((mark for mark in (";", "\t", "|") if len(header[0].split(mark)) > 1), None)
+        if delimiter is not None:
+            raise InputError(
+                f"{where}: the header row {header[0]!r} is a single column holding {delimiter!r}: the file looks "
+                f"{delimiter!r}-separated, and a CSV dataset is comma-separated; save it with commas as the delimiter"
+            )
 
     def rows() -> Iterator[tuple[int, list[str]]]:
         for row in reader:
@@ -144,8 +159,13 @@ def _find_column(columns: list[str], wanted: str | None, candidates: tuple[str, 
         if wanted not in columns:
             raise InputError(f"{option}: {where} has no column {wanted!r}; its columns are {columns}")
         return wanted
+    return next(iter(_find_columns(columns, candidates)), None)
+
+
+def _find_columns(columns: list[str], candidates: tuple[str, ...]) -> list[str]:
+    """The columns named like ``candidates`` (ignoring case), in the candidates' order."""
     by_lower = {column.lower(): column for column in reversed(columns)}
-    return next((by_lower[name] for name in candidates if name in by_lower), None)
+    return [by_lower[name] for name in candidates if name in by_lower]
 
 
 def _table_examples(
@@ -173,11 +193,20 @@ def _table_examples(
 
 
 def _label_attribute(records: list[tuple[int, dict[str, Any]]], text_field: str) -> str | None:
-    """The first field that has a ``<field>-metadata`` companion, as in a Ground Truth output manifest."""
+    """The first field that has a ``<field>-metadata`` companion, as in a Ground Truth output manifest; else the
+    first field named like a label (:data:`LABEL_COLUMNS`) whose values are all strings or null, one at least a
+    non-empty string."""
     for _, record in records:
         for key in record:
             if key != text_field and not key.endswith("-metadata") and f"{key}-metadata" in record:
                 return key
+    fields = list(dict.fromkeys(key for _, record in records for key in record if key != text_field))
+    for candidate in _find_columns(fields, LABEL_COLUMNS):
+        values = [record[candidate] for _, record in records if candidate in record]
+        if all(value is None or isinstance(value, str) for value in values) and any(
+            isinstance(value, str) and value.strip() for value in values
+        ):
+            return candidate
     return None
 
 
@@ -201,13 +230,9 @@ def _jsonl_examples(stream: IO[str], *, text_column: str | None, label_column: s
     for number, line in enumerate(stream, start=1):
         if not line.strip():
             continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise InputError(f"{where} line {number}: not a JSON object ({error.msg})") from None
-        if not isinstance(record, dict):
-            raise InputError(f"{where} line {number}: expected a JSON object, found {type(record).__name__}")
-        records.append((number, record))
+        if number == 1:
+            line = line.removeprefix("\ufeff")
+        records.append((number, parse_text(line, where=f"{where} line {number}")))
     text_field = text_column or "source"
     attribute = label_column or _label_attribute(records, text_field)
     examples = []
@@ -223,7 +248,8 @@ def _jsonl_examples(stream: IO[str], *, text_column: str | None, label_column: s
 
 
 def _text_examples(stream: IO[str]) -> Loaded:
-    examples = [Example(text=line.rstrip("\r\n"), label=None) for line in stream if line.strip()]
+    lines = (line.removeprefix("\ufeff") if number == 1 else line for number, line in enumerate(stream, start=1))
+    examples = [Example(text=line.rstrip("\r\n"), label=None) for line in lines if line.strip()]
     return Loaded(examples=examples, file_format="text", text_column="line", label_column=None)
 
 
@@ -324,9 +350,9 @@ def classes_for(
 
     ``labels`` (``--labels``) gives the classes by name, in order, and every label must be one of
     them; else ``names_by_code`` (``--label-names``), the seed's names for UCI codes, or the label
-    values in sorted order.
+    values in sorted order (as numbers when all are integers).
     """
-    present = sorted({example.label for example in examples if example.label is not None})
+    present = _label_order({example.label for example in examples if example.label is not None})
     if labels is not None:
         if len(set(labels)) != len(labels) or any(not name.strip() for name in labels):
             raise InputError(f"--labels: {labels}: give each class name once, none empty")
@@ -353,6 +379,13 @@ def classes_for(
     if missing:
         raise InputError(f"--label-names: no name for label values {missing} of column {label_column!r}")
     return Classes(codes=list(names_by_code), names=list(names_by_code.values()))
+
+
+def _label_order(values: set[str]) -> list[str]:
+    """Label values sorted as numbers when all are integers (``2`` before ``10``), else as text."""
+    if all(_INTEGER.fullmatch(value) for value in values):
+        return sorted(values, key=lambda value: (int(value), value))
+    return sorted(values)
 
 
 def choose_labeled(labels: list[int], *, num_classes: int, fraction: float, seed: int) -> set[int]:

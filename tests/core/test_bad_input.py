@@ -374,9 +374,12 @@ def test_prepare_refuses_a_bad_hyperparameter_before_writing(tmp_path, capsys):
         (b'{"source": null}', "line 2: 'source' is null"),
         (b'"just a headline"', "line 2: expected a JSON object, got str"),
         (b"[" * 100_000, r"line 2: not valid JSON"),
+        (b'{"source": "caf\\ud800"}', r"line 2: a string holds the lone surrogate escape \\ud800 \(after \"caf\"\)"),
+        (b'{"source": "a", "note\\udc00": 1}', r"line 2: a string holds the lone surrogate escape \\udc00"),
     ],
     ids=["source-ref", "NaN", "Infinity", "duplicate key", "latin-1", "class name", "float label", "calibration flag",
-         "position", "number source", "null source", "bare string", "deep nesting"],
+         "position", "number source", "null source", "bare string", "deep nesting", "lone surrogate",
+         "lone surrogate in a key"],
 )
 def test_a_manifest_line_the_contract_does_not_allow_is_refused_naming_it(storage, line, message):
     data = manifest.dumps(RECORDS[0]) + line + b"\n" + lines(RECORDS[1:])

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import stat
+
 import pytest
 
 from byoal import manifest, storage as storage_module
@@ -52,3 +55,17 @@ def test_fields_appended_to_a_line_keep_the_rest_byte_for_byte():
     assert extended.startswith(line[:-2]) and extended.endswith(b"}\n")
     assert json.loads(extended) == {**json.loads(line), "category": 2, "category-metadata": {"class-name": "Ü"}}
     assert json.loads(manifest.append_members(b"{ }\n", manifest.encode_members({"a": 1}))) == {"a": 1}
+
+
+@pytest.mark.parametrize("if_absent", [False, True], ids=["replace", "if absent"])
+def test_local_objects_get_the_mode_the_umask_gives_like_any_new_file(tmp_path, if_absent):
+    local = storage_module.LocalStorage(tmp_path)
+    uri = f"s3://{BUCKET}/final/output.manifest"
+    previous = os.umask(0o022)
+    try:
+        with local.open_write(uri, if_absent=if_absent) as sink:
+            sink.write(b'{"source": "a"}\n')
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(local.path(uri).stat().st_mode) == 0o644
+    assert read_bytes(local, uri) == b'{"source": "a"}\n'

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -237,3 +238,95 @@ def test_json_lines_are_recognised_by_name(tmp_path, name):
 
     assert datasets.detect_format(tmp_path / name) == "jsonl"
     assert datasets.detect_format(tmp_path / "a.txt") == "text"
+
+
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ('{"source": "caf\\ud800"}', r"line 3: a string holds the lone surrogate escape \\ud800"),
+        ("[" * 100_000, r"line 3: not valid JSON \(nested too deeply\)"),
+        ('{"source": "a", "score": NaN}', r"line 3: not valid JSON \(NaN is not a JSON value"),
+    ],
+    ids=["lone surrogate", "deep nesting", "NaN"],
+)
+def test_a_json_lines_line_that_is_not_json_is_named_with_no_traceback(tmp_path, capsys, line, message):
+    records = "".join(json.dumps({"source": text}) + "\n" for text in texts())
+    lines = records.splitlines(keepends=True)
+    dataset = tmp_path / "bad.jsonl"
+    dataset.write_text("".join([*lines[:2], line + "\n", *lines[2:]]), encoding="utf-8")
+    output = tmp_path / "inputs"
+    assert run_prepare(output, "--dataset", str(dataset), "--label-column", "label", "--labels", *CLASSES) == 2
+    error = capsys.readouterr().err
+    assert re.search(re.escape(str(dataset)) + " " + message, error), error
+    assert "Traceback" not in error and not output.exists()
+
+
+@pytest.mark.parametrize("name", ["notes.txt", "notes.jsonl"])
+def test_a_byte_order_mark_is_not_part_of_the_first_record(tmp_path, name):
+    dataset = tmp_path / name
+    body = (
+        "\n".join(texts()) if name.endswith(".txt") else "\n".join(json.dumps({"source": text}) for text in texts())
+    )
+    dataset.write_bytes(b"\xef\xbb\xbf" + (body + "\n").encode("utf-8"))
+    output = tmp_path / "inputs"
+    assert run_prepare(output, "--dataset", str(dataset), "--labels", *CLASSES) == 0
+    assert [record["source"] for record in folder(output)["input"]] == texts()
+
+
+def test_a_json_lines_label_field_is_found_by_name_like_a_csv_column(tmp_path):
+    labeled = {position: CLASSES[position % 3] for position in range(0, RECORDS, 4)}
+    records = [
+        {"text_id": position, "source": text, **({"category": labeled[position]} if position in labeled else {})}
+        for position, text in enumerate(texts())
+    ]
+    dataset = write_jsonl(tmp_path / "news.jsonl", records)
+    output = tmp_path / "inputs"
+    assert run_prepare(output, "--dataset", str(dataset)) == 0
+    files = folder(output)
+    check_callback_inputs(files, attribute="category", labeled=labeled, prefix="news")
+    assert files["labels"] == CLASSES
+    assert [record["text_id"] for record in files["input"]] == list(range(RECORDS))
+
+
+def test_labels_given_by_name_keep_the_labels_a_json_lines_file_holds(tmp_path, capsys):
+    labeled = {position: CLASSES[position % 3] for position in range(0, RECORDS, 4)}
+    records = [
+        {"source": text, **({"category": labeled[position]} if position in labeled else {})}
+        for position, text in enumerate(texts())
+    ]
+    dataset = write_jsonl(tmp_path / "news.jsonl", records)
+    output = tmp_path / "inputs"
+    assert run_prepare(output, "--dataset", str(dataset), "--labels", "sports", "tech") == 2
+    assert "not among ['sports', 'tech']: {'food': 10}" in capsys.readouterr().err
+    assert not output.exists()
+    order = ["tech", "sports", "food"]
+    assert run_prepare(output, "--dataset", str(dataset), "--labels", *order) == 0
+    files = folder(output)
+    check_callback_inputs(files, attribute="category", labeled=labeled, prefix="news")
+    assert files["labels"] == order
+
+
+def test_integer_labels_are_classes_in_numeric_order(tmp_path):
+    rows = [[text, str(position % 12 + 1)] for position, text in enumerate(texts())]
+    dataset = write_csv(tmp_path / "codes.csv", ["text", "label"], rows, compress=False)
+    output = tmp_path / "inputs"
+    assert run_prepare(output, "--dataset", str(dataset)) == 0
+    assert folder(output)["labels"] == [str(number) for number in range(1, 13)]
+
+
+def test_a_semicolon_separated_csv_is_named_as_such(tmp_path, capsys):
+    dataset = tmp_path / "export.csv"
+    dataset.write_text("text;label\n" + "".join(f"{text.replace(',', '')};{CLASSES[0]}\n" for text in texts()))
+    output = tmp_path / "inputs"
+    assert run_prepare(output, "--dataset", str(dataset)) == 2
+    error = capsys.readouterr().err
+    assert "header row 'text;label' is a single column holding ';'" in error and "';'-separated" in error
+    assert "no record has a label" not in error and not output.exists()
+
+
+def test_a_file_named_gz_that_is_not_gzip_is_named_as_such(tmp_path, capsys):
+    dataset = write_csv(tmp_path / "data.csv.gz", ["text", "label"], [[text, "x"] for text in texts()], compress=False)
+    output = tmp_path / "inputs"
+    assert run_prepare(output, "--dataset", str(dataset)) == 2
+    error = capsys.readouterr().err
+    assert "data.csv.gz: named .gz but not gzip-compressed" in error and not output.exists()
