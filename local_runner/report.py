@@ -244,8 +244,7 @@ SUMMARY_FIGURES = [
         "risk_tolerance",
         "Risk tolerance",
         "percent",
-        "The chance allowed that a round's auto-labels fall below the target accuracy even though its calibration "
-        "test passed (δ; the promise holds with probability at least 1 − δ).",
+        "The chance allowed that a round's auto-labels fall below the target even though its calibration test passed.",
     ),
     (
         "query_strategy",
@@ -276,11 +275,9 @@ SUMMARY_FIGURES = [
         "wall_seconds",
         "Run time",
         "seconds",
-        "Time the workflow ran on this machine, from the execution history: the sum of each leg's time from its start "
-        "(or resume) to its last event, so time spent stopped between legs (waiting for labels, after a failure) is "
-        "not counted.",
+        "Sum over the run's legs (start or resume to its last event in the history); time stopped between legs, "
+        "e.g. waiting for labels, is not counted.",
     ),
-    ("run_legs", "Legs", "count", "Times the execution was started or resumed (redriven) to reach this result."),
     (
         "final_manifest",
         "Final manifest",
@@ -576,11 +573,17 @@ def report_html(summary: dict[str, Any]) -> str:
     )
     known = {key for key, *_ in SUMMARY_FIGURES}
     figures = [(key, name, kind, text) for key, name, kind, text in SUMMARY_FIGURES if key in summary]
+    legs = summary.get("run_legs") or 1
+    if legs > 1:  # a resumed run: its run time covers every leg
+        figures = [
+            (key, f"{name} ({legs} legs)" if key == "wall_seconds" else name, kind, text)
+            for key, name, kind, text in figures
+        ]
     figures += [
         (key, readable_name(key), _kind_of(key, value), "")
         for key, value in summary.items()
         if key not in known
-        and key not in ("final_manifest_uri", "round_details", "rounds_table")
+        and key not in ("final_manifest_uri", "round_details", "rounds_table", "run_legs")
         and not isinstance(value, (list, dict))
     ]
 
@@ -659,7 +662,7 @@ def report_html(summary: dict[str, Any]) -> str:
         "color:#1d2330;font-size:15px;line-height:1.45}"
         "h1{font-size:1.6rem;margin:0 0 6px}h2{font-size:1.2rem;margin:28px 0 10px}h3{font-size:1rem;margin:18px 0 6px}"
         ".lede{font-size:1.1rem;margin:0 0 18px}"
-        ".figures{display:grid;grid-template-columns:repeat(auto-fill,minmax(250px,1fr));gap:12px}"
+        ".figures{display:grid;grid-template-columns:repeat(auto-fill,minmax(250px,1fr));grid-auto-flow:dense;gap:12px}"
         ".figure{border:1px solid #d9dde5;border-radius:8px;padding:10px 14px;overflow-wrap:anywhere}"
         ".figure.wide{grid-column:span 2}.figure.wide .value{font-size:0.95rem;font-weight:500}"
         ".value{font-size:1.3rem;font-weight:600}.name{font-weight:600;color:#2f4a7a}"
