@@ -6,6 +6,7 @@ import base64
 import html
 import io
 import json
+import math
 import re
 from datetime import datetime
 from pathlib import Path
@@ -194,12 +195,14 @@ def format_table(rows: list[dict[str, Any]]) -> str:
     columns = ["round", "auto_labeled", "sent_to_humans", "human_share", "model_share", "calibration_accuracy",
                "calibrated_on", "threshold", "expected_accuracy", "accuracy_bound", "measured_accuracy", "below_target",
                "train_seconds", "infer_seconds", "select_seconds"]
-    def cell(value: Any) -> str:
+    def cell(value: Any, column: str) -> str:
         if value is None:
             return "-"
+        if column == "accuracy_bound":  # rounded down, as the reasons state it: 0.9498 is 0.949, never 0.950
+            return f"{math.floor(round(value * 1000, 6)) / 1000:.3f}"
         return f"{value:.3f}" if isinstance(value, float) and value < 1.5 else str(value)
     lines = ["  ".join(f"{column:>14}" for column in columns)]
-    lines += ["  ".join(f"{cell(row.get(column)):>14}" for column in columns) for row in rows]
+    lines += ["  ".join(f"{cell(row.get(column), column):>14}" for column in columns) for row in rows]
     return "\n".join(lines)
 
 

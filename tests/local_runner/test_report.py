@@ -282,3 +282,10 @@ def test_run_time_sums_every_leg_of_a_resumed_run(tmp_path):
     path = tmp_path / "history.jsonl"
     path.write_text("".join(json.dumps(event) + "\n" for event in events), encoding="utf-8")
     assert report.run_time(path) == (90.0, 2)
+
+
+def test_the_console_table_rounds_the_bound_down():
+    data = summary()
+    data["round_details"][2]["accuracy_bound"] = 0.9498
+    table = report.format_table(report.round_table(data))
+    assert "0.949" in table and "0.950" not in table
