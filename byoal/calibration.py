@@ -61,6 +61,17 @@ def lower_bound(correct: int, total: int, risk_tolerance: float) -> float:
     return float(stats.beta.ppf(risk_tolerance, correct, total - correct + 1))
 
 
+def percent_rounded_down(share: float, decimals: int = 1) -> str:
+    """A share in [0, 1] as a percentage rounded down (0.9498 -> ``94.9 %``), so a bound below the target never reads as equal to it."""
+    scale = 10**decimals
+    return f"{math.floor(round(share * 100 * scale, 6)) / scale:.{decimals}f} %"
+
+
+def percent_exact(share: float) -> str:
+    """A share in [0, 1] as a percentage with no rounding beyond float noise (0.95 -> ``95 %``, 0.975 -> ``97.5 %``)."""
+    return f"{round(share * 100, 6):g} %"
+
+
 @dataclass(frozen=True)
 class ThresholdDecision:
     threshold: float | None
@@ -123,7 +134,8 @@ def choose_threshold(
             threshold=None, calibration_records=total, records_above=n,
             expected_accuracy=round((n - wrong) / n, 4), accuracy_bound=round(bound, 4),
             reason=(
-                f"the accuracy bound at the most confident candidate is below target: {bound:.3f} < {target} "
+                f"the accuracy bound at the most confident candidate is below target: "
+                f"{percent_rounded_down(bound)} < {percent_exact(target)} "
                 f"({n - wrong} of the {n} most confident calibration records right, RiskTolerance {risk_tolerance})"
             ),
         )

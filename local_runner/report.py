@@ -6,12 +6,14 @@ import base64
 import html
 import io
 import json
+import math
 import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from byoal import manifest
+from byoal.calibration import percent_rounded_down
 from byoal.storage import LocalStorage
 
 ROUND_STEPS = {"TrainModel": "train_seconds", "PredictRecords": "infer_seconds", "PerformActiveLearning": "select_seconds"}
@@ -38,6 +40,33 @@ def round_timings(history_path: Path) -> dict[int, dict[str, float]]:
             timings.setdefault(number, {}).setdefault(key, 0.0)
             timings[number][key] += _seconds(event)
     return timings
+
+
+def _event_times(event: dict[str, Any]) -> list[datetime]:
+    return [
+        datetime.fromisoformat(event[key].replace("Z", "+00:00"))
+        for key in ("time", "entered_time", "exited_time")
+        if isinstance(event.get(key), str)
+    ]
+
+
+def run_time(history_path: Path) -> tuple[float, int]:
+    """(seconds, legs): the time the top-level execution ran, summed over its legs, from the execution history.
+
+    A leg starts at the execution's ``ExecutionStarted`` or an ``ExecutionRedriven`` and ends at the last event
+    before the next one (or at the end of the file), so the time the run stood stopped between legs — waiting
+    for labels, or after a failure — is not counted. (0.0, 0) for a history with no execution.
+    """
+    events = [json.loads(line) for line in history_path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    top = next((event["execution_arn"] for event in events if event["event"] == "ExecutionStarted"), None)
+    legs: list[list[datetime]] = []
+    for event in events:
+        if event["event"] in ("ExecutionStarted", "ExecutionRedriven") and event["execution_arn"] == top:
+            legs.append([])
+        if legs:
+            legs[-1].extend(_event_times(event))
+    seconds = sum((max(times) - min(times)).total_seconds() for times in legs if times)
+    return seconds, len(legs)
 
 
 def failing_task(history_path: Path) -> dict[str, Any] | None:
@@ -166,12 +195,14 @@ def format_table(rows: list[dict[str, Any]]) -> str:
     columns = ["round", "auto_labeled", "sent_to_humans", "human_share", "model_share", "calibration_accuracy",
                "calibrated_on", "threshold", "expected_accuracy", "accuracy_bound", "measured_accuracy", "below_target",
                "train_seconds", "infer_seconds", "select_seconds"]
-    def cell(value: Any) -> str:
+    def cell(value: Any, column: str) -> str:
         if value is None:
             return "-"
+        if column == "accuracy_bound":  # rounded down, as the reasons state it: 0.9498 is 0.949, never 0.950
+            return f"{math.floor(round(value * 1000, 6)) / 1000:.3f}"
         return f"{value:.3f}" if isinstance(value, float) and value < 1.5 else str(value)
     lines = ["  ".join(f"{column:>14}" for column in columns)]
-    lines += ["  ".join(f"{cell(row.get(column)):>14}" for column in columns) for row in rows]
+    lines += ["  ".join(f"{cell(row.get(column), column):>14}" for column in columns) for row in rows]
     return "\n".join(lines)
 
 
@@ -213,6 +244,12 @@ SUMMARY_FIGURES = [
         "The accuracy the model's labels must reach, judged on held-out human labels.",
     ),
     (
+        "risk_tolerance",
+        "Risk tolerance",
+        "percent",
+        "The chance allowed that a round's auto-labels fall below the target even though its calibration test passed.",
+    ),
+    (
         "query_strategy",
         "Query strategy",
         "text",
@@ -237,7 +274,13 @@ SUMMARY_FIGURES = [
         "percent",
         "Share of all labels in the final manifest that match the answer key.",
     ),
-    ("wall_seconds", "Run time", "seconds", "Wall-clock time of the whole run on this machine."),
+    (
+        "wall_seconds",
+        "Run time",
+        "seconds",
+        "Sum over the run's legs (start or resume to its last event in the history); time stopped between legs, "
+        "e.g. waiting for labels, is not counted.",
+    ),
     (
         "final_manifest",
         "Final manifest",
@@ -281,6 +324,12 @@ ROUND_FIGURES: dict[str, tuple[str, str, str]] = {
         "percent",
         "The model labels a record only when its confidence is at least this.",
     ),
+    "calibration_above": (
+        "Calibration above threshold",
+        "count",
+        "Calibration records at or above the confidence threshold (at the most confident candidate when none passed): "
+        "the records the expected accuracy and the bound are computed on.",
+    ),
     "expected_accuracy": (
         "Expected accuracy",
         "percent",
@@ -293,13 +342,15 @@ ROUND_FIGURES: dict[str, tuple[str, str, str]] = {
     ),
     "accuracy_bound": (
         "Accuracy bound",
-        "percent",
-        "Lower confidence bound on the round's auto-label accuracy; the promise holds when it meets the target.",
+        "percent_down",
+        "Lower confidence bound (Clopper–Pearson, level 1 − risk tolerance) on the accuracy of the calibration records "
+        "above the threshold, rounded down; the model auto-labels only when it meets the target.",
     ),
     "lower_bound": (
         "Accuracy bound",
-        "percent",
-        "Lower confidence bound on the round's auto-label accuracy; the promise holds when it meets the target.",
+        "percent_down",
+        "Lower confidence bound (Clopper–Pearson, level 1 − risk tolerance) on the accuracy of the calibration records "
+        "above the threshold, rounded down; the model auto-labels only when it meets the target.",
     ),
     "below_target": (
         "Below target",
@@ -307,7 +358,39 @@ ROUND_FIGURES: dict[str, tuple[str, str, str]] = {
         "Whether the measured accuracy of the round's auto-labels fell short of the target.",
     ),
     "pool": ("Pool", "count", "Unlabeled records the round's model predicted."),
-    "selected": ("Selected for people", "count", "Records the query strategy picked for the next human batch."),
+    "selected": (
+        "Next human batch",
+        "count",
+        "Records sent to people for the next round: those the query strategy picked plus those drawn for calibration.",
+    ),
+    "selected_by_strategy": (
+        "Picked by strategy",
+        "count",
+        "Records of the next human batch the query strategy picked as the most informative of the rest of the pool.",
+    ),
+    "calibration_drawn": (
+        "Drawn for calibration",
+        "count",
+        "Records of the next human batch drawn uniformly at random from the rest of the pool; once labeled they become "
+        "calibration records, never trained on.",
+    ),
+    "calibration_labeled": (
+        "Calibration labeled",
+        "count",
+        "Calibration records of the round's human batch that people labeled.",
+    ),
+    "calibration_screened": (
+        "Calibration screened out",
+        "count",
+        "Calibration records this round's cuts would have taken out of the pool (at or above the threshold, or at "
+        "least as informative as the selection cut): no longer like the pool, later rounds do not calibrate on them.",
+    ),
+    "selection_cut": (
+        "Selection cut",
+        "text",
+        "The query strategy's score of the least informative record it picked; calibration records scoring at least "
+        "as high are screened out (none for random selection).",
+    ),
     "train_records": ("Training records", "count", "Human labels the round's model was trained on."),
     "train_seconds": ("Training", "seconds", "Time spent training the round's model."),
     "infer_seconds": ("Predicting", "seconds", "Time spent predicting the unlabeled and held-out records."),
@@ -322,20 +405,26 @@ ROUND_GROUPS = [
     (
         "The model and its auto-labels",
         [
+            "train_records",
             "calibration_accuracy",
             "calibration_records",
             "calibrated_on",
             "threshold",
+            "calibration_above",
             "expected_accuracy",
-            "measured_accuracy",
             "accuracy_bound",
             "lower_bound",
+            "measured_accuracy",
             "below_target",
-            "train_records",
         ],
+    ),
+    (
+        "The next human batch and the calibration records",
+        ["selected_by_strategy", "calibration_drawn", "calibration_labeled", "calibration_screened", "selection_cut"],
     ),
     ("Time", ["train_seconds", "infer_seconds", "select_seconds"]),
 ]
+OTHER_FIGURES_TITLE = "Other figures"
 MAX_TABLE_COLUMNS = 10
 # Fields that explain rather than measure: shown as the round's note, not as a column.
 ROUND_NOTE_FIELDS = ("reason", "no_auto_label_reason", "rule")
@@ -344,7 +433,8 @@ ROUND_NOTE_FIELDS = ("reason", "no_auto_label_reason", "rule")
 def is_note_field(key: str, value: Any) -> bool:
     """A sentence rather than a figure: a known note field, any ``*reason*`` field, or a long text."""
     return key in ROUND_NOTE_FIELDS or "reason" in key.lower() or (isinstance(value, str) and len(value) > 24)
-ROUND_HIDDEN_FIELDS = ("job_name", "timings")
+# Per-run constants (shown once, as summary cards) and bookkeeping fields.
+ROUND_HIDDEN_FIELDS = ("job_name", "timings", "target_accuracy", "risk_tolerance")
 _PERCENT_WORDS = ("accuracy", "share", "rate", "bound", "threshold", "confidence", "fraction", "coverage", "risk")
 
 
@@ -378,6 +468,8 @@ def format_value(value: Any, kind: str) -> str:
     if isinstance(value, (int, float)):
         if kind == "percent":
             return f"{value * 100:.1f} %"
+        if kind == "percent_down":
+            return percent_rounded_down(value)
         if kind == "seconds":
             minutes, seconds = divmod(float(value), 60)
             return f"{seconds:.1f} s" if minutes == 0 else f"{int(minutes)} min {seconds:02.0f} s"
@@ -387,9 +479,28 @@ def format_value(value: Any, kind: str) -> str:
     return str(value)
 
 
-def _round_fields(entry: dict[str, Any], table_row: dict[str, Any]) -> dict[str, Any]:
+def readable_cut(cut: float | None, strategy: str | None) -> str | None:
+    """The query strategy's selection cut (``byoal.policy.selection_cut``) as the records it takes.
+
+    Margin and least confidence score a record by minus its margin / confidence, entropy by its entropy in nats:
+    ``-0.041`` under margin reads ``margin ≤ 4.1 %``. None when there is no cut.
+    """
+    if cut is None:
+        return None
+    if strategy == "margin":
+        return f"margin ≤ {-cut * 100:.1f} %"
+    if strategy == "least_confidence":
+        return f"confidence ≤ {-cut * 100:.1f} %"
+    if strategy == "entropy":
+        return f"entropy ≥ {cut:.3f} nats"
+    return f"score ≥ {cut:.3g}"
+
+
+def _round_fields(entry: dict[str, Any], table_row: dict[str, Any], strategy: str | None = None) -> dict[str, Any]:
     """One round's figures: its details, the cumulative shares of the round table, timings flattened."""
     fields = {key: value for key, value in entry.items() if key not in ROUND_HIDDEN_FIELDS}
+    if "selection_cut" in fields:
+        fields["selection_cut"] = readable_cut(fields["selection_cut"], strategy)
     fields.update(entry.get("timings", {}))
     for key in ("human_share", "model_share"):
         if key in table_row:
@@ -433,7 +544,7 @@ def round_progress(stats: dict[str, Any]) -> str:
         if stats.get("accuracy_bound") is not None:
             labeled += (
                 f" (expected accuracy {format_value(stats.get('expected_accuracy'), 'percent')}, "
-                f"bound {format_value(stats['accuracy_bound'], 'percent')})"
+                f"bound {format_value(stats['accuracy_bound'], 'percent_down')})"
             )
     elif auto:
         labeled = f"auto-labeled {auto:,} ({stats.get('rule')})"
@@ -453,7 +564,8 @@ def report_html(summary: dict[str, Any]) -> str:
     rows = summary.get("rounds_table", [])
     details = summary.get("round_details", [])
     table_rows = {row["round"]: row for row in rows}
-    rounds = [_round_fields(entry, table_rows.get(entry.get("round"), {})) for entry in details]
+    strategy = summary.get("query_strategy")
+    rounds = [_round_fields(entry, table_rows.get(entry.get("round"), {}), strategy) for entry in details]
 
     headline = (
         f"{format_value(summary.get('records'), 'count')} records: "
@@ -464,11 +576,17 @@ def report_html(summary: dict[str, Any]) -> str:
     )
     known = {key for key, *_ in SUMMARY_FIGURES}
     figures = [(key, name, kind, text) for key, name, kind, text in SUMMARY_FIGURES if key in summary]
+    legs = summary.get("run_legs") or 1
+    if legs > 1:  # a resumed run: its run time covers every leg
+        figures = [
+            (key, f"{name} ({legs} legs)" if key == "wall_seconds" else name, kind, text)
+            for key, name, kind, text in figures
+        ]
     figures += [
         (key, readable_name(key), _kind_of(key, value), "")
         for key, value in summary.items()
         if key not in known
-        and key not in ("final_manifest_uri", "round_details", "rounds_table")
+        and key not in ("final_manifest_uri", "round_details", "rounds_table", "run_legs")
         and not isinstance(value, (list, dict))
     ]
 
@@ -521,10 +639,9 @@ def report_html(summary: dict[str, Any]) -> str:
         chosen = [key for key in keys if key in columns]
         placed.update(chosen)
         groups.append((title, chosen))
-    others = [key for key in columns if key not in placed]
-    groups[1][1].extend(others)
+    groups.append((OTHER_FIGURES_TITLE, [key for key in columns if key not in placed]))
     chunks = [
-        (title, keys[start : start + MAX_TABLE_COLUMNS])
+        (title if start == 0 else f"{title} (part {start // MAX_TABLE_COLUMNS + 1})", keys[start : start + MAX_TABLE_COLUMNS])
         for title, keys in groups
         for start in range(0, max(len(keys), 1), MAX_TABLE_COLUMNS)
         if keys
@@ -548,7 +665,7 @@ def report_html(summary: dict[str, Any]) -> str:
         "color:#1d2330;font-size:15px;line-height:1.45}"
         "h1{font-size:1.6rem;margin:0 0 6px}h2{font-size:1.2rem;margin:28px 0 10px}h3{font-size:1rem;margin:18px 0 6px}"
         ".lede{font-size:1.1rem;margin:0 0 18px}"
-        ".figures{display:grid;grid-template-columns:repeat(auto-fill,minmax(250px,1fr));gap:12px}"
+        ".figures{display:grid;grid-template-columns:repeat(auto-fill,minmax(250px,1fr));grid-auto-flow:dense;gap:12px}"
         ".figure{border:1px solid #d9dde5;border-radius:8px;padding:10px 14px;overflow-wrap:anywhere}"
         ".figure.wide{grid-column:span 2}.figure.wide .value{font-size:0.95rem;font-weight:500}"
         ".value{font-size:1.3rem;font-weight:600}.name{font-weight:600;color:#2f4a7a}"

@@ -38,6 +38,7 @@ from local_runner.report import (
     round_table,
     round_progress,
     round_timings,
+    run_time,
     write_report,
 )
 from local_runner.runner import LocalWorkflow
@@ -175,8 +176,10 @@ class Progress:
             self.say(f"round {self.round}: {round_progress(stats)}")
 
 
-def summarize(workflow: LocalWorkflow, request: dict[str, Any], output: dict[str, Any], wall_seconds: float) -> dict[str, Any]:
+def summarize(workflow: LocalWorkflow, request: dict[str, Any], output: dict[str, Any]) -> dict[str, Any]:
+    """The run's figures for summary.json and report.html; the run time covers every leg of a resumed run."""
     counts = output["counts"]
+    wall_seconds, legs = run_time(workflow.history_path)
     config = validate_request(request)
     timings = round_timings(workflow.history_path)
     details = [{**entry, "timings": timings.get(entry["round"], {})} for entry in output["rounds"]]
@@ -202,6 +205,7 @@ def summarize(workflow: LocalWorkflow, request: dict[str, Any], output: dict[str
         "stop_reason": output["stop_reason"],
         "model": output["model"],
         "wall_seconds": round(wall_seconds, 1),
+        "run_legs": legs,
         "query_strategy": config["QueryStrategy"],
         "target_accuracy": config["TargetAccuracy"],
         "risk_tolerance": config["RiskTolerance"],
@@ -253,7 +257,6 @@ def main(argv: list[str] | None = None) -> int:
             discard_run(arguments.workdir)
             workflow = LocalWorkflow(arguments.workdir, on_task=progress.on_task, log=progress.say)
             point = None
-        started = time.monotonic()
         if point is not None:
             request, name = point.input, point.execution_name
             print(
@@ -277,7 +280,6 @@ def main(argv: list[str] | None = None) -> int:
                 workflow.storage.put_file(uri, path)
             progress.say(f"execution {name}: {len(files)} input files in {workflow.storage.root}")
             result = workflow.run(request, name=name, history=progress.on_event)
-        wall = time.monotonic() - started
         if result.status != "SUCCEEDED":
             lines = failure_lines(
                 failing_task(workflow.history_path), failed_state=result.failed_state, error=result.error,
@@ -285,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             print("\n".join(lines), file=sys.stderr)
             return 1
-        summary = summarize(workflow, request, result.output, wall)
+        summary = summarize(workflow, request, result.output)
         partial = arguments.workdir / "summary.json.partial"
         partial.write_text(json.dumps(summary, indent=1), encoding="utf-8")
         partial.replace(arguments.workdir / "summary.json")
@@ -302,7 +304,8 @@ def main(argv: list[str] | None = None) -> int:
             f"{summary['model_share']:.1%} by the model"
             + (f" ({accuracy:.2%} correct against the answer key)" if accuracy is not None else "")
             + f", {summary['unlabeled']:,} unlabeled; {summary['rounds']} rounds in {summary['wall_seconds']:.0f} s"
-            f" ({summary['stop_reason']})."
+            + (f" over {summary['run_legs']} legs" if summary["run_legs"] > 1 else "")
+            + f" ({summary['stop_reason']})."
         )
         print(f"final manifest: {summary['final_manifest']}")
         print(f"summary: {arguments.workdir / 'summary.json'} · report: {arguments.workdir / 'report.html'}")

@@ -7,6 +7,7 @@ true labels are the bundled UCI sample.
 from __future__ import annotations
 
 import random
+import re
 
 import numpy as np
 import pytest
@@ -15,7 +16,7 @@ from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
 from byoal import policy
-from byoal.calibration import choose_threshold, lower_bound
+from byoal.calibration import choose_threshold, lower_bound, percent_rounded_down
 from byoal.feasibility import min_calibration_records
 from byoal.predictions import parse_prediction
 
@@ -197,3 +198,16 @@ def test_blazingtext_output_is_read_like_the_bundled_one():
         parse_prediction({"label": ["__label__9"], "prob": [0.9]}, num_classes=4, where="t")
     with pytest.raises(InputError, match="3 probabilities for a label file of 4 classes"):
         parse_prediction({"label": 0, "probabilities": [0.5, 0.3, 0.2]}, num_classes=4, where="t")
+
+
+def test_the_no_pass_reason_states_the_bound_rounded_down_below_the_target():
+    # 100 calibration records, 2 wrong among the 45 most confident: the bound falls short of 95 %.
+    confidences = [1.0 - index / 1000 for index in range(100)]
+    correct = [index not in (3, 7) for index in range(100)]
+    decision = choose_threshold(confidences, correct, target=0.95, risk_tolerance=0.1)
+    shown = re.search(r"below target: (\d+\.\d) % < 95 % \((\d+) of the (\d+) ", decision.reason)
+    assert shown, decision.reason
+    right, total = int(shown[2]), int(shown[3])
+    exact = lower_bound(right, total, 0.1)
+    assert float(shown[1]) < 95 and shown[1] + " %" == percent_rounded_down(exact)
+    assert percent_rounded_down(0.9498) == "94.9 %" and percent_rounded_down(0.94999999) == "94.9 %"

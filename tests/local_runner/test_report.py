@@ -222,3 +222,70 @@ def test_readable_names_and_values():
     assert report.format_value(True, "flag") == "yes"
     assert report.format_value(3.14159265358979, "number") == "3.14"
     assert report.format_value(12345.6789, "number") == "12,345.68"
+
+
+def test_every_figure_the_workflow_reports_has_a_name_and_a_sentence():
+    data = summary()
+    data["risk_tolerance"] = 0.1
+    data["round_details"][1].update(
+        calibration_above=47, calibration_drawn=30, calibration_screened=49, selected_by_strategy=120,
+        selection_cut=-0.104, calibration_labeled=30, target_accuracy=0.95, risk_tolerance=0.1, accuracy_bound=0.9498,
+    )
+    page = report.report_html(data)
+    text = visible_text(page)
+    legend = dict(re.findall(r"<dt>([^<]*)</dt><dd>([^<]*)</dd>", page))
+    for key in ("calibration_above", "calibration_drawn", "calibration_screened", "selected_by_strategy",
+                "selection_cut", "calibration_labeled"):
+        name = report.ROUND_FIGURES[key][0]
+        assert legend[name] != "Reported by the workflow for each round.", key
+    # per-run constants are summary cards with a sentence, not per-round columns
+    assert "<th scope='col'>Risk tolerance</th>" not in page and "<th scope='col'>Target accuracy</th>" not in page
+    assert "Risk tolerance" not in legend and "Target accuracy" not in legend
+    assert "10.0 % Risk tolerance The chance allowed" in text
+    headings = re.findall(r"<h3>([^<]*)</h3>", page)
+    assert len(headings) == len(set(headings)), headings
+    assert "margin ≤ 10.4 %" in text and "-0.104" not in text
+    assert "<td>94.9 %</td>" in page, "a bound of 0.9498 under a 95 % target must not read 95.0 %"
+
+
+def test_selection_cut_reads_as_the_records_the_strategy_takes():
+    assert report.readable_cut(-0.104, "margin") == "margin ≤ 10.4 %"
+    assert report.readable_cut(-0.61, "least_confidence") == "confidence ≤ 61.0 %"
+    assert report.readable_cut(1.2345, "entropy") == "entropy ≥ 1.234 nats"
+    assert report.readable_cut(None, "random") is None
+
+
+def test_a_bound_below_the_target_never_reads_as_equal_to_it():
+    assert report.format_value(0.9498, "percent_down") == "94.9 %"
+    assert report.format_value(0.95, "percent_down") == "95.0 %"
+    line = report.round_progress({
+        "calibration_records": 240, "calibration_accuracy": 0.9, "auto_labeled": 10, "threshold": 0.97,
+        "expected_accuracy": 0.99, "accuracy_bound": 0.95999, "selected": 5,
+    })
+    assert "bound 95.9 %" in line
+
+
+def test_run_time_sums_every_leg_of_a_resumed_run(tmp_path):
+    top, child = "arn:top", "arn:round-1"
+    events = [
+        {"event": "ExecutionStarted", "execution_arn": top, "time": "2026-01-01T10:00:00.000Z"},
+        {"event": "ExecutionStarted", "execution_arn": child, "time": "2026-01-01T10:00:01.000Z"},
+        {"event": "State", "execution_arn": child, "entered_time": "2026-01-01T10:00:01.000Z",
+         "exited_time": "2026-01-01T10:00:30.000Z"},
+        {"event": "ExecutionFinished", "execution_arn": top, "time": "2026-01-01T10:01:00.000Z"},
+        # stopped for two hours (labels, a failure), then resumed
+        {"event": "ExecutionRedriven", "execution_arn": top, "time": "2026-01-01T12:01:00.000Z"},
+        {"event": "State", "execution_arn": top, "entered_time": "2026-01-01T12:01:00.000Z",
+         "exited_time": "2026-01-01T12:01:20.500Z"},
+        {"event": "ExecutionFinished", "execution_arn": top, "time": "2026-01-01T12:01:30.000Z"},
+    ]
+    path = tmp_path / "history.jsonl"
+    path.write_text("".join(json.dumps(event) + "\n" for event in events), encoding="utf-8")
+    assert report.run_time(path) == (90.0, 2)
+
+
+def test_the_console_table_rounds_the_bound_down():
+    data = summary()
+    data["round_details"][2]["accuracy_bound"] = 0.9498
+    table = report.format_table(report.round_table(data))
+    assert "0.949" in table and "0.950" not in table

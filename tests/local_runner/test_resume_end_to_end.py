@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -108,6 +109,18 @@ def check_invariants(inputs: Path, workdir: Path, uninterrupted: Path) -> None:
     for key in ("human_labeled", "auto_labeled", "unlabeled", "rounds", "input_human_labeled", "stop_reason"):
         assert summary[key] == baseline_summary[key], key
     assert summary["rounds"] == 2
+    # The run time covers every leg, not only the last one.
+    events = events_of(workdir)
+    top = events[0]["execution_arn"]
+    resumed = [index for index, event in enumerate(events) if event["event"] == "ExecutionRedriven" and event["execution_arn"] == top]
+    assert resumed and summary["run_legs"] == len(resumed) + 1 and baseline_summary["run_legs"] == 1
+    first_leg = [
+        datetime.fromisoformat(event.get("exited_time") or event["time"]) for event in events[: resumed[0]]
+    ]
+    last_leg = [datetime.fromisoformat(event.get("exited_time") or event["time"]) for event in events[resumed[-1] :]]
+    assert summary["wall_seconds"] >= (max(first_leg) - min(first_leg)).total_seconds() + (
+        max(last_leg) - min(last_leg)
+    ).total_seconds() - 0.1
     assert not (workdir / "tmp").exists(), "a temporary folder was left in the work directory"
 
 
