@@ -26,7 +26,7 @@ LONGEST_OUTPUT_PATH = 1024
 def inputs(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("ground-truth") / "prepared"
     arguments = ["--dataset", str(SAMPLE), "--output-dir", str(folder), "--sample", str(RECORDS), "--seed", "3",
-                 "--labeled-fraction", "0.4", "--workforce", "GroundTruth"]  # fmt: skip
+                 "--labeled-fraction", "0.4", "--workforce", "GroundTruth", "--calibration-share", "0.5"]  # fmt: skip
     assert prepare.main(arguments) == 0
     return folder
 
