@@ -2,10 +2,13 @@
 
 A round auto-labels only after calibrating on human-labeled records the model never trained on.
 Their number is bounded below by ``MinValidationRecords`` and, where a risk tolerance δ is given,
-by the fewest records a finite-sample test can ever pass with; the human labels that a run can
-collect are bounded above by the seed share, the batch size, the rounds and the budget. A dataset
-where the second can never reach the first (plus two training labels and one record left to
-auto-label) only sends batches to people until ``MaxRounds``: it is refused at the start. So is
+by the fewest records a finite-sample test can ever pass with. Only part of the human labels become
+calibration records: ``CalibrationShare`` of the seed batch and of each later batch, and
+``ValidationShare`` of the input labels when ``InputLabelsAreRandomSample``; the last round tests on
+those drawn before it (input, seed, then ``MaxRounds - 1`` batches), within the budget. A dataset
+where that can never reach the test's minimum (or where the human labels cannot also give two
+training labels and leave one record to auto-label) only sends batches to people until ``MaxRounds``:
+it is refused at the start. So is
 one whose round 1 gets fewer than two human labels (the input's, or the seed batch's): no model is
 ever trained, so no batch after the seed is ever chosen. ``scripts.prepare`` applies the same check.
 """
@@ -15,6 +18,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from byoal import policy
 from byoal.errors import InputError
 
 MIN_TRAINING_LABELS = 2
@@ -75,18 +79,60 @@ def human_labels_reachable(config: dict[str, Any], records: int, input_labeled: 
     return max(input_labeled, min(_human_budget(config, records), seeded + (config["MaxRounds"] - 1) * batch))
 
 
+def calibration_records_reachable(config: dict[str, Any], records: int, input_labeled: int) -> int:
+    """The most calibration records the last learning round can test on: ``ValidationShare`` of the input
+    labels if ``InputLabelsAreRandomSample``, ``CalibrationShare`` of the seed batch, then of each of the
+    ``MaxRounds - 1`` batches before the last round, each batch cut to the budget left (input labels count
+    as spent, as in ``byoal.counts``). The same rounding as the draws (``lambdas.select_validation``,
+    ``policy.calibration_draw_size``).
+
+    An upper bound on what a run gets: a round draws from the pool its auto-labels left, and screens
+    out calibration records its rules take out of the pool, so a run may test on fewer.
+    """
+    budget = max(0, _human_budget(config, records) - input_labeled)
+    unlabeled = max(0, records - input_labeled)
+    reachable = round(config["ValidationShare"] * input_labeled) if config["InputLabelsAreRandomSample"] else 0
+    seed = max(0, min(math.ceil(config["SeedShare"] * records) - input_labeled, budget, unlabeled))
+    reachable += policy.calibration_draw_size(seed, config["CalibrationShare"])
+    if not can_train(config, records, input_labeled):
+        return reachable
+    budget, unlabeled = budget - seed, unlabeled - seed
+    batch = config["HumanBatchSize"] or max(1, math.ceil(config["HumanBatchShare"] * records))
+    for _ in range(config["MaxRounds"] - 1):
+        size = min(batch, budget, unlabeled)
+        if size <= 0:
+            break
+        reachable += policy.calibration_draw_size(size, config["CalibrationShare"])
+        budget, unlabeled = budget - size, unlabeled - size
+    return reachable
+
+
 def can_calibrate(config: dict[str, Any], records: int, input_labeled: int = 0) -> bool:
-    """Some round of this run can calibrate, train, and still find a record to auto-label."""
-    needed = calibration_records_needed(config) + MIN_TRAINING_LABELS
-    return records > needed and human_labels_reachable(config, records, input_labeled) >= needed
+    """Some round of this run can reach the calibration records its test needs, train, and still find a
+    record to auto-label (a necessary condition, see :func:`calibration_records_reachable`)."""
+    needed = calibration_records_needed(config)
+    return (
+        records > needed + MIN_TRAINING_LABELS
+        and human_labels_reachable(config, records, input_labeled) >= needed + MIN_TRAINING_LABELS
+        and calibration_records_reachable(config, records, input_labeled) >= needed
+    )
+
+
+def smallest_calibration_share(config: dict[str, Any], records: int, input_labeled: int) -> float | None:
+    """The least ``CalibrationShare`` (in steps of 0.05, at most 0.9) with which :func:`can_calibrate`
+    holds for this dataset; None if none does."""
+    for hundredths in range(5, 95, 5):
+        if can_calibrate({**config, "CalibrationShare": hundredths / 100}, records, input_labeled):
+            return hundredths / 100
+    return None
 
 
 def smallest_dataset(config: dict[str, Any], labeled_share: float = 0.0) -> int | None:
     """The fewest records with which :func:`can_calibrate` holds, ``labeled_share`` of them given labeled;
     None if no size does (the budget never allows enough human labels).
 
-    A lower bound: the policy may hold out fewer calibration records than the human labels allow, so a
-    dataset of this size can still end without auto-labeling; one smaller never auto-labels.
+    A lower bound: a run may reach fewer calibration records than :func:`calibration_records_reachable`
+    counts, so a dataset of this size can still end without auto-labeling; one smaller never auto-labels.
     """
 
     def works(records: int) -> bool:
@@ -133,23 +179,35 @@ def check_dataset_size(config: dict[str, Any], *, records: int, input_labeled: i
     except ValueError as error:
         raise InputError(f"ActiveLearningConfig: {error}") from None
     reachable = human_labels_reachable(config, records, input_labeled)
+    calibration = calibration_records_reachable(config, records, input_labeled)
     batch = config["HumanBatchSize"] or max(1, math.ceil(config["HumanBatchShare"] * records))
     if smallest is not None:
-        advice = f"with these settings a run needs at least {smallest} records, or lower MinValidationRecords"
+        advice = f"with these settings a run needs at least {smallest} records"
     elif config["SeedShare"] == 0 and input_labeled < FIRST_ROUND_LABELS:
         advice = (
             f"no dataset can: round 1 trains on one human label and validates on another, and with SeedShare 0 "
             f"they must come with the input: label {FIRST_ROUND_LABELS} records or more, or raise SeedShare"
         )
+    elif smallest_dataset({**config, "MaxHumanLabels": None, "MaxHumanShare": 1.0}) is not None:
+        advice = "no dataset can with this budget (raise MaxHumanLabels or MaxHumanShare)"
     else:
-        advice = (
-            "no dataset can with this budget (raise MaxHumanLabels or MaxHumanShare), or lower MinValidationRecords"
-        )
+        advice = "no dataset can with these settings (raise SeedShare, HumanBatchSize or MaxRounds)"
+    share = smallest_calibration_share(config, records, input_labeled)
+    if share is not None and share > config["CalibrationShare"]:
+        advice += f"; or raise CalibrationShare to {share}"
+    else:
+        advice += "; or raise CalibrationShare"
+    inputs = (
+        f"ValidationShare {config['ValidationShare']} of the {input_labeled} input labels (InputLabelsAreRandomSample)"
+        if config["InputLabelsAreRandomSample"] else f"{input_labeled} input labels, not a random sample"
+    )
     raise InputError(
         f"{where}: {records} records can never be auto-labeled: a round needs {needed} calibration records "
-        "(the threshold test's least at TargetAccuracy and RiskTolerance, or MinValidationRecords) "
+        "(the threshold test's least at TargetAccuracy "
+        f"{config['TargetAccuracy']} and RiskTolerance {config['RiskTolerance']}, or MinValidationRecords) "
         f"+ {MIN_TRAINING_LABELS} training labels, and a record left to label, but this run reaches at most "
-        f"{reachable} human labels ({input_labeled} given, SeedShare {config['SeedShare']}, batches of {batch}, "
+        f"{calibration} calibration records of {reachable} human labels (CalibrationShare {config['CalibrationShare']} "
+        f"of each batch; {inputs}; SeedShare {config['SeedShare']}, batches of {batch}, "
         f"MaxRounds {config['MaxRounds']}, MaxHumanShare {config['MaxHumanShare']}, MaxHumanLabels "
-        f"{config['MaxHumanLabels']}); {advice}, or lower TargetAccuracy or raise RiskTolerance"
+        f"{config['MaxHumanLabels']}); {advice}, or lower TargetAccuracy or MinValidationRecords, or raise RiskTolerance"
     )

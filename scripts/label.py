@@ -130,6 +130,13 @@ class LabelingSession:
                 raise PermissionError(f"batch {batch.job_name} was submitted already")
             answers = log.answers()
             lines = labeled_lines(batch, answers, labeled_at=rec.iso_timestamp())
+            if not lines:
+                skipped = sum(label == SKIPPED for label in answers.values())
+                raise InputError(
+                    f"batch {batch.job_name}: no record is labeled ({skipped} skipped, "
+                    f"{len(batch.records) - len(answers)} unanswered of {len(batch.records)}); label at least one "
+                    "before submitting: a batch with no label gives the next round nothing to train on"
+                )
             path = self.answers_dir / f"{batch.job_name}.labeled.manifest"
             write_manifest_file(path, lines)
             resumed = self.batches.submit(batch.pending_uri, path)

@@ -49,10 +49,12 @@ def make_request(**active_learning: Any) -> dict[str, Any]:
         "AnswerKeyS3Uri": f"s3://{BUCKET}/inputs/answers.manifest",
         # The steps' tests run on a few records: with these, 4 unlabeled ones are the fewest a run takes
         # (round 1 needs two human labels, the seed batch gives half the records; then one calibration
-        # record: at TargetAccuracy 0.5 and RiskTolerance 0.5 the threshold test can pass with one).
+        # record: at TargetAccuracy 0.5 and RiskTolerance 0.5 the threshold test can pass with one, and
+        # CalibrationShare 0.5 draws one from a seed batch of two).
         "TargetAccuracy": 0.5,
         "RiskTolerance": 0.5,
         "SeedShare": 0.5,
+        "CalibrationShare": 0.5,
         **active_learning,
     }
     return {

@@ -437,3 +437,33 @@ def test_the_state_machine_tells_validate_input_which_model_trains():
     parameters = load_definition(ACTIVE_LEARNING_LOOP, SUBSTITUTIONS)["States"]["ValidateInput"]["Parameters"]
     assert parameters["model"] == {"algorithm": "bundled", "image": SUBSTITUTIONS["TrainingImage"]}
     assert hyperparameters.published_schema(**parameters["model"]) == hyperparameters.bundled_schema()
+
+
+def test_the_readme_callback_walkthrough_settings_are_refused_counting_calibration_records_only(storage):
+    # prepare --seed-share 0.4 --batch-size 30 --max-rounds 2 on 300 lines: 120 + 30 human labels, but only
+    # CalibrationShare 0.2 of each batch calibrates: 24 + 6 = 30, fewer than the 45 the test needs at 0.95 / 0.1.
+    settings = dict(TargetAccuracy=0.95, RiskTolerance=0.1, SeedShare=0.4, HumanBatchSize=30, MaxRounds=2, CalibrationShare=0.2)
+    config = validate_request(make_request(**settings))
+    assert feasibility.human_labels_reachable(config, 300, 0) == 150
+    assert feasibility.calibration_records_reachable(config, 300, 0) == 30
+    records = [{"source": f"ticket {number}"} for number in range(300)]
+    message = refused(storage, put(storage, lines(records), **settings), "300 records can never be auto-labeled")
+    assert "at most 30 calibration records of 150 human labels (CalibrationShare 0.2" in message
+    share = float(message.split("raise CalibrationShare to ")[1].split(",")[0])
+    assert validate(put(storage, lines(records), **{**settings, "CalibrationShare": share}))["config"]["RecordCount"] == 300
+
+
+def test_a_600_record_run_with_enough_human_labels_but_too_few_calibration_records_is_refused(storage):
+    settings = dict(TargetAccuracy=0.95, RiskTolerance=0.1, SeedShare=0.05, HumanBatchSize=20, MaxRounds=5)
+    config = validate_request(make_request(**settings, CalibrationShare=0.2))
+    assert feasibility.human_labels_reachable(config, 600, 0) == 110  # well above 45 + 2: the old count let it pass
+    assert feasibility.calibration_records_reachable(config, 600, 0) == 6 + 4 * 4
+    records = [{"source": f"headline {number}"} for number in range(600)]
+    message = refused(storage, put(storage, lines(records), CalibrationShare=0.2, **settings), "600 records can never")
+    assert "with these settings a run needs at least" in message and "or lower TargetAccuracy" in message
+    # Random input labels calibrate too: ValidationShare of them (no seed batch: 200 labels exceed SeedShare).
+    labeled = [{**record, "category": number % 3} for number, record in enumerate(records[:200])] + records[200:]
+    assert feasibility.calibration_records_reachable({**config, "InputLabelsAreRandomSample": True}, 600, 200) == 40 + 4 * 4
+    assert validate(put(
+        storage, lines(labeled), CalibrationShare=0.2, InputLabelsAreRandomSample=True, ValidationShare=0.3, **settings,
+    ))["config"]["RecordCount"] == 600

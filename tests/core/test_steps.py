@@ -68,7 +68,7 @@ def dataset(headlines):
 
 def test_a_whole_run_keeps_every_record_once_and_never_overwrites_humans(storage, put_inputs, dataset):
     records, answers = dataset
-    request = put_inputs(records, answers, SeedShare=0.25, HumanBatchSize=40, TargetAccuracy=0.6)
+    request = put_inputs(records, answers, SeedShare=0.25, HumanBatchSize=40, TargetAccuracy=0.6, CalibrationShare=0.2)
     start = idempotent(storage, lambda e: validate_input.handler(e), {"request": request, "execution_name": "e1"})
     state = {**start, "working": idempotent(storage, assign_ids.handler, {"run": start["run"]})}
 
@@ -138,7 +138,8 @@ def test_a_whole_run_keeps_every_record_once_and_never_overwrites_humans(storage
 
 
 def test_a_model_label_never_replaces_a_human_one_nor_lands_on_calibration(storage, put_inputs):
-    request = put_inputs([{"source": "a", "category": 0}, {"source": "b"}, {"source": "c", "category": 2}, {"source": "d"}])
+    # Batches of one: CalibrationShare 0.6 draws each as a calibration record.
+    request = put_inputs([{"source": "a", "category": 0}, {"source": "b"}, {"source": "c", "category": 2}, {"source": "d"}], CalibrationShare=0.6)
     start = validate_input.handler({"request": request, "execution_name": "e"})
     state = {**start, "working": assign_ids.handler({"run": start["run"]})}
     autolabels = f"s3://{BUCKET}/auto.manifest"

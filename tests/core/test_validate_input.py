@@ -28,7 +28,7 @@ def test_valid_request_is_normalized_and_the_manifest_copied(storage, put_inputs
     records = [{"source": title, "keep": {"nested": [1, 2]}} for title in TITLES]
     result = run(put_inputs(records))
     config = result["config"]
-    assert config["QueryStrategy"] == "margin" and config["CalibrationShare"] == 0.2  # defaults filled in
+    assert config["QueryStrategy"] == "margin" and config["ValidationShare"] == 0.2  # defaults filled in
     assert config["TargetAccuracy"] == 0.5  # as given
     assert config["RecordCount"] == 4 and config["Labels"][2] == "Health & Medicine"
     assert config["HumanBatchSize"] == 1
@@ -37,7 +37,7 @@ def test_valid_request_is_normalized_and_the_manifest_copied(storage, put_inputs
 
 
 def test_the_seed_request_without_active_learning_config_runs(storage, put_inputs):
-    request = put_inputs([{"source": f"headline {number}"} for number in range(81)])  # the defaults' smallest
+    request = put_inputs([{"source": f"headline {number}"} for number in range(421)])  # the defaults' smallest
     del request["ActiveLearningConfig"]
     with pytest.raises(InputError, match="HumanTaskConfig"):
         run(request)
@@ -79,7 +79,7 @@ BAD_INPUTS = [
 
 @pytest.mark.parametrize("case, spoil, message", BAD_INPUTS, ids=[case for case, _, _ in BAD_INPUTS])
 def test_bad_input_fails_naming_it_and_writes_nothing(storage, put_inputs, case, spoil, message):
-    request = put_inputs([{"source": "a", "category": 1}, {"source": "b"}, {"source": "c"}, {"source": "d"}])
+    request = put_inputs([{"source": "a", "category": 1}, {"source": "b"}, {"source": "c"}, {"source": "d"}, {"source": "e"}])
     spoil(request, storage)
     with pytest.raises(InputError, match=message):
         run(request)
@@ -97,7 +97,7 @@ def test_validation_and_id_assignment_are_idempotent(storage, put_inputs):
 
 
 def test_the_run_folder_belongs_to_one_execution(storage, put_inputs):
-    request = put_inputs([{"source": "a", "category": 1}, {"source": "b"}, {"source": "c"}, {"source": "d"}])
+    request = put_inputs([{"source": "a", "category": 1}, {"source": "b"}, {"source": "c"}, {"source": "d"}, {"source": "e"}])
     first = validate_input.handler({"request": request, "execution_name": "e", "execution_id": "arn:execution:Loop:e"})
     # A retry or redrive of the same execution finds its own claim.
     assert validate_input.handler({"request": request, "execution_name": "e", "execution_id": "arn:execution:Loop:e"}) == first

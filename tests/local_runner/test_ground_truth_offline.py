@@ -34,10 +34,10 @@ def inputs(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def finished_run(inputs, tmp_path_factory) -> Path:
     workdir = tmp_path_factory.mktemp("run")
-    # At TargetAccuracy 0.95 round 1's 24 calibration records (ValidationShare 0.2 of the 120 given labels) are
-    # fewer than the threshold test's 45: nothing is auto-labeled, so the pool is large enough for a whole batch.
+    # At TargetAccuracy 0.9 round 1's 24 calibration records (ValidationShare 0.2 of the 120 given labels) reach
+    # the threshold test's 22, but a one-epoch model passes it with few if any: the pool keeps a whole batch.
     arguments = ["--inputs", str(inputs), "--workdir", str(workdir), "--epochs", "1", "--batch-size", str(BATCH),
-                 "--max-rounds", "1", "--target-accuracy", "0.95", "--name", "gt", "--quiet"]  # fmt: skip
+                 "--max-rounds", "1", "--target-accuracy", "0.9", "--name", "gt", "--quiet"]  # fmt: skip
     assert run_local.main(arguments) == 0
     return workdir
 

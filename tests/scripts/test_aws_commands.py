@@ -101,7 +101,9 @@ def deploy_stack(definition: dict = WAITING, stack_name: str = aws_stack.DEFAULT
 
 
 def prepare_inputs(directory: Path, *args: str) -> dict:
-    assert prepare.main(["--dataset", str(SAMPLE), "--sample", "200", "--output-dir", str(directory), *args]) == 0
+    # CalibrationShare 0.5: 200 records reach the threshold test's 45 calibration records at the default target.
+    calibration = [] if "--calibration-share" in args else ["--calibration-share", "0.5"]
+    assert prepare.main(["--dataset", str(SAMPLE), "--sample", "200", "--output-dir", str(directory), *calibration, *args]) == 0
     return json.loads((directory / "request.json").read_text())
 
 

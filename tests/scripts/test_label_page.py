@@ -231,6 +231,11 @@ def test_the_api_refuses_foreign_posts_bad_labels_and_a_second_submission(waitin
         assert answer({"job": job, "id": first, "label": 2}, headers=headers).status_code == 400
         assert answer({"job": job, "id": 999, "label": 0}, headers=headers).status_code == 400
         assert answer({"job": "other", "id": first, "label": 0}, headers=headers).status_code == 409
+        for record in state["records"]:  # every record skipped: nothing to submit
+            assert answer({"job": job, "id": record["id"], "label": "skip"}, headers=headers).status_code == 200
+        empty = requests.post(server.url + "api/submit", json={"job": job}, headers=headers, timeout=30)
+        assert empty.status_code == 400
+        assert "no record is labeled (12 skipped, 0 unanswered of 12); label at least one" in empty.text
         for record in state["records"]:
             response = answer(
                 {"job": job, "id": record["id"], "label": expected_label(record["text"])}, headers=headers

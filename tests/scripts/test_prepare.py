@@ -29,7 +29,10 @@ FILES = ["answers.manifest", "class_labels.json", "input.manifest", "instruction
 
 
 def run_prepare(output: Path, *args: str) -> int:
-    return prepare.main([*args, "--output-dir", str(output)])
+    # The tests' datasets are a few hundred records: CalibrationShare 0.5 lets them reach the threshold
+    # test's calibration records at the default target (unless a test sets it).
+    calibration = [] if "--calibration-share" in args else ["--calibration-share", "0.5"]
+    return prepare.main([*args, *calibration, "--output-dir", str(output)])
 
 
 def prepared(output: Path) -> dict:
@@ -206,6 +209,7 @@ def test_sample_label_names_and_request_options(tmp_path):
         "Seed": 3,
         "HyperParameters": {"epochs": "3"},
         "AnswerKeyS3Uri": "s3://my-bucket/news/run-1/answers.manifest",
+        "CalibrationShare": 0.5,  # run_prepare's
     }
     assert validate_request(request)["LabelAttributeName"] == "topic"
     assert len(files["input"]) == 500
