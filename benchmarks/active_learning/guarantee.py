@@ -27,6 +27,9 @@ from byoal import records as rec
 from byoal.request import DEFAULTS
 from scripts import prepare
 
+RUNS_FILE = "guarantee-runs.jsonl"
+"""One line per finished run, written as the benchmark goes."""
+
 SAMPLE = REPO / "data" / "sample" / "uci_news_sample.csv.gz"
 BANKING77 = REPO.parent / "shared" / "data" / "banking77_train.csv.gz"
 """Where the development checkout finds it (``../shared/data``); ``--banking77`` names another path."""
@@ -154,9 +157,15 @@ def run_suites(
     budget_share: float = DEFAULT_BUDGET_SHARE,
     progress=lambda text: print(text, flush=True),
 ) -> list[dict[str, Any]]:
-    """Every suite x model x seed, run to its end; one result per run with its guarantee figures."""
+    """Every suite x model x seed, run to its end; one result per run with its guarantee figures.
+
+    Each result is also appended to ``out/guarantee-runs.jsonl`` as its run ends, so a benchmark
+    stopped part-way keeps what it measured.
+    """
     target = DEFAULTS["TargetAccuracy"]
     results = []
+    out.mkdir(parents=True, exist_ok=True)
+    (out / RUNS_FILE).unlink(missing_ok=True)
     for suite in suites:
         suite_dir = out / "guarantee" / suite.name
         shutil.rmtree(suite_dir, ignore_errors=True)
@@ -187,6 +196,8 @@ def run_suites(
                 for entry in result["rounds_without_auto_labels"]:
                     progress(f"    round {entry['round']} auto-labeled nothing: {entry['reason']}")
                 results.append(result)
+                with open(out / RUNS_FILE, "a", encoding="utf-8") as finished:
+                    finished.write(json.dumps(result) + "\n")
     return results
 
 

@@ -88,5 +88,7 @@ def test_the_guarantee_command_runs_every_suite_and_model_and_writes_json_and_pl
     ]
     document = json.loads((out / "guarantee.json").read_text())
     assert len(document["runs"]) == 6 and document["risk_tolerance"] == 0.1
+    kept = [json.loads(line) for line in (out / "guarantee-runs.jsonl").read_text().splitlines()]
+    assert kept == document["runs"]  # each run's result was kept as it ended
     assert (out / "guarantee_rounds.png").stat().st_size > 0
     assert "| small | other | 2 | 0 / 2 |" in capsys.readouterr().out
