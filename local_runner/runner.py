@@ -54,7 +54,6 @@ from statemachines import ACTIVE_LEARNING, ACTIVE_LEARNING_LOOP, FUNCTIONS, load
 from local_runner.asl import (
     ExecutionResult,
     JsonLinesHistory,
-    NotRedrivable,
     RedrivePoint,
     ResourceRegistry,
     StateMachine,

@@ -557,7 +557,6 @@ def prepare(args: argparse.Namespace) -> Dataset:
 
 def _report(args: argparse.Namespace, data: Dataset) -> None:
     total = len(data.examples)
-    config = validate_request(json.loads((args.output_dir / REQUEST_FILE).read_text(encoding="utf-8")))
     if data.answer_key:
         print(
             f"{total:,} records, all labeled: {len(data.labeled):,} go in labeled ({len(data.labeled) / total:.0%}, "

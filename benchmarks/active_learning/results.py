@@ -13,11 +13,10 @@ A run's figures (all shares are of the whole dataset):
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from benchmarks.active_learning.configurations import DEFAULT, MANUAL, RANDOM, REFERENCE, Configuration
-from byoal.round_stats import auto_labels_by_round
 
 TIMING_KEYS = ("train_seconds", "infer_seconds", "select_seconds")
 AGGREGATED = (

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.active_learning.configurations import Configuration
-from benchmarks.active_learning.results import auto_labels_by_round, run_result
+from benchmarks.active_learning.results import run_result
+from byoal.round_stats import auto_labels_by_round
 from scripts import prepare
 
 REPO = Path(__file__).resolve().parents[2]

@@ -3,13 +3,13 @@ import pytest
 from benchmarks.active_learning.configurations import Configuration
 from benchmarks.active_learning.results import (
     aggregate,
-    auto_labels_by_round,
     checks,
     human_labels_before,
     manual_baseline,
     per_round,
     run_result,
 )
+from byoal.round_stats import auto_labels_by_round
 from tests.benchmarks.conftest import ATTRIBUTE, ROUNDS, answer, fake_summary, labeled
 
 def test_auto_labels_are_counted_by_the_round_in_their_job_name():

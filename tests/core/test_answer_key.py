@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from byoal import manifest
 from byoal.errors import InputError
 from lambdas import validate_input
 
