@@ -51,7 +51,7 @@ from byoal.storage import LOCAL_ROOT_ENV, LocalStorage
 from lambdas.callback_resume import LOCAL_TOKEN_DIR_ENV
 from statemachines import ACTIVE_LEARNING, ACTIVE_LEARNING_LOOP, FUNCTIONS, load_definition
 
-from local_runner.asl import (
+from asl_interpreter import (
     ExecutionResult,
     JsonLinesHistory,
     RedrivePoint,

@@ -32,7 +32,7 @@ from typing import Any, Callable
 from byoal.manifest import iter_lines
 from byoal.storage import LocalStorage, split_uri
 
-from local_runner.asl import TaskContext, TaskFailure
+from asl_interpreter import TaskContext, TaskFailure
 
 REPO = Path(__file__).resolve().parents[1]
 CONTAINER_CODE = REPO / "container"

@@ -31,7 +31,7 @@ import botocore.session
 from botocore.model import ListShape, MapShape, OperationModel, Shape, StructureShape
 from botocore.validate import ParamValidator
 
-from local_runner.asl.errors import RUNTIME, StatesError
+from asl_interpreter.errors import RUNTIME, StatesError
 
 OPERATIONS: dict[str, tuple[str, str]] = {
     "sagemaker:createTrainingJob.sync": ("sagemaker", "CreateTrainingJob"),

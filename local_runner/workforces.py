@@ -22,7 +22,7 @@ from byoal.records import iso_timestamp
 from byoal.storage import LocalStorage
 from lambdas.simulated_workforce import simulate_labels
 
-from local_runner.asl import TaskContext, TaskFailure
+from asl_interpreter import TaskContext, TaskFailure
 
 
 class LocalGroundTruth:

@@ -29,7 +29,7 @@ from typing import Any
 from byoal import manifest, round_stats
 from byoal.errors import InputError
 from byoal.request import STRATEGIES, parse_request, validate_request
-from local_runner.asl import NotRedrivable, TaskContext
+from asl_interpreter import NotRedrivable, TaskContext
 from local_runner.report import (
     failing_task,
     failure_lines,

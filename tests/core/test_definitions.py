@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from local_runner.asl import ResourceRegistry, StateMachine
+from asl_interpreter import ResourceRegistry, StateMachine
 from local_runner.runner import SUBSTITUTIONS
 from statemachines import (
     ACTIVE_LEARNING,

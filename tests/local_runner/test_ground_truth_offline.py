@@ -11,8 +11,8 @@ import pytest
 
 from byoal.errors import InputError
 from byoal.request import MAX_ROUNDS, validate_active_learning_config
-from local_runner.asl.errors import MAX_PAYLOAD_BYTES
-from local_runner.asl.interpreter import payload_bytes
+from asl_interpreter.errors import MAX_PAYLOAD_BYTES
+from asl_interpreter.interpreter import payload_bytes
 from scripts import prepare, run_local
 from tests.conftest import SAMPLE
 

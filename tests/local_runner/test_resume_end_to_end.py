@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from local_runner.asl import TaskFailure
+from asl_interpreter import TaskFailure
 from local_runner.sagemaker import LocalSageMaker
 from scripts import prepare, run_local
 from tests.conftest import REPO, SAMPLE

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from local_runner.asl import StatesError, TaskContext
+from asl_interpreter import StatesError, TaskContext
 from local_runner.runner import INTEGRATION, SAGEMAKER, LocalWorkflow, function_arn
 from local_runner.service_requests import RequestValidator, operation_model, problems, sdk_request
 

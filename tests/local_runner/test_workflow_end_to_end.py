@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from byoal import manifest
-from local_runner.asl import TaskFailure
+from asl_interpreter import TaskFailure
 from local_runner.runner import SUBSTITUTIONS, LocalWorkflow, function_arn
 from scripts import local_callback, prepare, run_local
 from statemachines import ACTIVE_LEARNING_LOOP, load_definition

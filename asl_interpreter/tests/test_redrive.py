@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from local_runner.asl import JsonLinesHistory, NotRedrivable, ResourceRegistry, StateMachine, TaskFailure, read_events, redrive_point
+from asl_interpreter import JsonLinesHistory, NotRedrivable, ResourceRegistry, StateMachine, TaskFailure, read_events, redrive_point
 
 DEFINITION = {
     "StartAt": "Prepare",

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from local_runner.asl.choice import rule_matches
+from asl_interpreter.choice import rule_matches
 
 END = {"End": True}
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from local_runner.asl import ResourceRegistry, TaskContext, TaskFailure
-from local_runner.asl.error_handling import RetryPolicy, error_matches
+from asl_interpreter import ResourceRegistry, TaskContext, TaskFailure
+from asl_interpreter.error_handling import RetryPolicy, error_matches
 
 END = {"End": True}
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from local_runner.asl import ResourceRegistry, StateMachine, TaskContext, TaskFailure
+from asl_interpreter import ResourceRegistry, StateMachine, TaskContext, TaskFailure
 
 END = {"End": True}
 

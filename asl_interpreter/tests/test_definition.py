@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from local_runner.asl import DefinitionError, ResourceRegistry, StateMachine
+from asl_interpreter import DefinitionError, ResourceRegistry, StateMachine
 
 END = {"End": True}
 

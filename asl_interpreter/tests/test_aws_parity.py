@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from local_runner.asl import ResourceRegistry
-from local_runner.asl.errors import MAX_PAYLOAD_BYTES
+from asl_interpreter import ResourceRegistry
+from asl_interpreter.errors import MAX_PAYLOAD_BYTES
 
 END = {"End": True}
 OVER_LIMIT = "a" * (257 * 1024)

@@ -14,7 +14,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from local_runner.asl import ExecutionResult, ResourceRegistry, StateMachine
+from asl_interpreter import ExecutionResult, ResourceRegistry, StateMachine
 
 PARITY_EXECUTION_NAME = "parity"
 PARITY_MACHINE_PREFIX = "parity"

@@ -1,4 +1,4 @@
-"""local_runner/asl/README.md lists exactly what the interpreter accepts; the rest is refused by name."""
+"""asl_interpreter/README.md lists exactly what the interpreter accepts; the rest is refused by name."""
 
 from __future__ import annotations
 
@@ -7,18 +7,18 @@ from pathlib import Path
 
 import pytest
 
-from local_runner.asl import DefinitionError, ResourceRegistry, StateMachine
-from local_runner.asl.choice import COMPARISON_OPERATORS
-from local_runner.asl.definition import (
+from asl_interpreter import DefinitionError, ResourceRegistry, StateMachine
+from asl_interpreter.choice import COMPARISON_OPERATORS
+from asl_interpreter.definition import (
     _ALLOWED_FIELDS,
     _CATCHER_FIELDS,
     _RETRIER_FIELDS,
     _TOP_LEVEL_FIELDS,
     _UNSUPPORTED_FIELDS,
 )
-from local_runner.asl.intrinsic_functions import _FUNCTIONS
+from asl_interpreter.intrinsic_functions import _FUNCTIONS
 
-README = Path(__file__).resolve().parents[2] / "local_runner" / "asl" / "README.md"
+README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 def listed() -> dict[str, set[str]]:

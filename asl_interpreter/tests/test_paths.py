@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from local_runner.asl import ResourceRegistry
+from asl_interpreter import ResourceRegistry
 
 END = {"End": True}
 

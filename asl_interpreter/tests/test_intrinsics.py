@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from local_runner.asl.errors import StatesError
-from local_runner.asl.intrinsic_functions import evaluate_intrinsic, validate_invocation
-from local_runner.asl.intrinsic_parser import (
+from asl_interpreter.errors import StatesError
+from asl_interpreter.intrinsic_functions import evaluate_intrinsic, validate_invocation
+from asl_interpreter.intrinsic_parser import (
     IntrinsicSyntaxError,
     Invocation,
     Literal,

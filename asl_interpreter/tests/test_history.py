@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from local_runner.asl import JsonLinesHistory, ResourceRegistry, TaskFailure
+from asl_interpreter import JsonLinesHistory, ResourceRegistry, TaskFailure
 
 END = {"End": True}
 
