@@ -6,12 +6,19 @@
         print(result.failed_state, result.error, result.cause)
 
 Task states call `resources.invoke(resource, parameters, context)`; see
-TaskResources for how a resource returns a result or fails.
+TaskResources for how a resource returns a result or fails. `validate_definition`
+checks a definition without running it; `select` applies a States Language Path to
+a JSON value. What is supported, what is refused and where the interpreter follows
+AWS rather than the specification: README.md beside this file.
+
+The package depends on jsonpath-ng only and imports nothing else of the project.
 """
 
+from .definition import validate_definition
 from .errors import DefinitionError, StatesError, TaskFailure
 from .history import HistorySink, JsonLinesHistory, NotRedrivable, RedrivePoint, read_events, redrive_point
 from .interpreter import FAILED, SUCCEEDED, TIMED_OUT, ExecutionResult, StateMachine
+from .paths import PathNotFound, compile_path, resolve, select
 from .resources import ResourceHandler, ResourceRegistry, TaskContext, TaskResources
 
 __all__ = [
@@ -21,11 +28,15 @@ __all__ = [
     "HistorySink",
     "JsonLinesHistory",
     "NotRedrivable",
+    "PathNotFound",
     "RedrivePoint",
+    "compile_path",
     "read_events",
     "redrive_point",
+    "resolve",
     "ResourceHandler",
     "ResourceRegistry",
+    "select",
     "StateMachine",
     "StatesError",
     "SUCCEEDED",
@@ -33,4 +44,5 @@ __all__ = [
     "TaskContext",
     "TaskFailure",
     "TaskResources",
+    "validate_definition",
 ]

@@ -116,6 +116,8 @@ def choose_next_state(state: dict[str, Any], data: Any, context: Any) -> str:
 
 
 def rule_matches(rule: dict[str, Any], data: Any, context: Any) -> bool:
+    """Whether a Choice Rule (a validated one: And/Or/Not or one comparison on ``Variable``) matches ``data``;
+    ``$$`` paths read ``context``. Raises StatesError (States.Runtime) when ``Variable`` matches nothing."""
     if "And" in rule:
         return all(rule_matches(inner, data, context) for inner in rule["And"])
     if "Or" in rule:

@@ -92,18 +92,25 @@ def redrive_point(events: list[dict[str, Any]], execution_arn: str) -> RedrivePo
     its first state ended: it runs from ``StartAt`` with its input.
     Raises NotRedrivable for an execution that succeeded or is not in ``events``.
     """
-    started = next((e for e in events if e["event"] == "ExecutionStarted" and e["execution_arn"] == execution_arn), None)
+    started = next(
+        (e for e in events if e["event"] == "ExecutionStarted" and e["execution_arn"] == execution_arn), None
+    )
     if started is None:
         raise NotRedrivable(f"no execution {execution_arn} in the history")
     mine = [e for e in events if e.get("execution_arn") == execution_arn]
     finished = [e for e in mine if e["event"] == "ExecutionFinished"]
     if finished and finished[-1]["status"] == "SUCCEEDED":
-        raise NotRedrivable(f"execution {started['execution_name']} succeeded; only an unsuccessful execution can be redriven")
+        raise NotRedrivable(
+            f"execution {started['execution_name']} succeeded; only an unsuccessful execution can be redriven"
+        )
     redrive_count = sum(1 for e in mine if e["event"] == "ExecutionRedriven") + 1
     states = [e for e in mine if e["event"] == "State" and e["parent"] is None]
     point = dict(
-        execution_arn=execution_arn, execution_name=started["execution_name"], input=started["input"],
-        start_time=started["time"], redrive_count=redrive_count,
+        execution_arn=execution_arn,
+        execution_name=started["execution_name"],
+        input=started["input"],
+        start_time=started["time"],
+        redrive_count=redrive_count,
     )
     if not states:
         return RedrivePoint(**point, state_name=None, state_input=started["input"])
@@ -115,6 +122,7 @@ def redrive_point(events: list[dict[str, Any]], execution_arn: str) -> RedrivePo
 
 
 def execution_redriven(execution_arn: str, redrive_count: int, state_name: str | None, time: str) -> dict[str, Any]:
+    """The history event of a redrive: ``redrive_count`` counts from 1; ``state_name`` is where it resumes."""
     return {
         "event": "ExecutionRedriven",
         "execution_arn": execution_arn,
@@ -127,6 +135,7 @@ def execution_redriven(execution_arn: str, redrive_count: int, state_name: str |
 def execution_started(
     execution_arn: str, execution_name: str, state_machine_arn: str, input: Any, time: str
 ) -> dict[str, Any]:
+    """The history event of a new execution; ``time`` is an ISO 8601 UTC timestamp."""
     return {
         "event": "ExecutionStarted",
         "execution_arn": execution_arn,
@@ -151,6 +160,8 @@ def state_visited(
     cause: str | None,
     retry_count: int,
 ) -> dict[str, Any]:
+    """The history event of one state that ended: ``parent`` is the enclosing Parallel/Map state (None at
+    the top), ``next`` the state that follows (None at the end or on failure), times ISO 8601 UTC."""
     return {
         "event": "State",
         "execution_arn": execution_arn,
@@ -177,6 +188,8 @@ def execution_finished(
     failed_state: str | None,
     time: str,
 ) -> dict[str, Any]:
+    """The history event of an execution's end: ``status`` SUCCEEDED, FAILED or TIMED_OUT; ``failed_state`` the
+    innermost state the failure came from."""
     return {
         "event": "ExecutionFinished",
         "execution_arn": execution_arn,

@@ -16,7 +16,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from . import history
@@ -39,7 +39,8 @@ TIMED_OUT = "TIMED_OUT"
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    """The default clock: the current time, timezone-aware UTC."""
+    return datetime.now(UTC)
 
 
 def payload_bytes(value: Any) -> int:
@@ -48,6 +49,7 @@ def payload_bytes(value: Any) -> int:
 
 
 def fits(value: Any) -> bool:
+    """Whether ``value`` is within the payload limit (``MAX_PAYLOAD_BYTES`` of UTF-8 JSON text)."""
     return payload_bytes(value) <= MAX_PAYLOAD_BYTES
 
 
@@ -145,7 +147,9 @@ class _Visit:
 
 
 class _Execution:
-    def __init__(self, machine: StateMachine, input: Any, name: str, redrive: history.RedrivePoint | None = None) -> None:
+    def __init__(
+        self, machine: StateMachine, input: Any, name: str, redrive: history.RedrivePoint | None = None
+    ) -> None:
         self.machine = machine
         self.name = name
         self.arn = f"arn:aws:states:{machine.region}:{machine.account_id}:execution:{machine.name}:{name}"
@@ -208,7 +212,9 @@ class _Execution:
             status, output, error, cause, failed_state, self.arn, self.name, self.start_time, stop_time
         )
 
-    def run_states(self, machine: Mapping[str, Any], input: Any, parent: str | None, start_at: str | None = None) -> Any:
+    def run_states(
+        self, machine: Mapping[str, Any], input: Any, parent: str | None, start_at: str | None = None
+    ) -> Any:
         """Run from StartAt (or ``start_at``) to a terminal state; returns its output or raises StatesError."""
         name, data = start_at or machine["StartAt"], input
         while True:
@@ -257,7 +263,13 @@ class _Execution:
         return output, catcher["Next"]
 
     def record(
-        self, visit: _Visit, raw_input: Any, output: Any, failure: StatesError | None = None, *, next_name: str | None = None
+        self,
+        visit: _Visit,
+        raw_input: Any,
+        output: Any,
+        failure: StatesError | None = None,
+        *,
+        next_name: str | None = None,
     ) -> None:
         self.emit(
             history.state_visited(
@@ -400,7 +412,9 @@ class _Execution:
     def run_choice(self, visit: _Visit, raw_input: Any) -> tuple[Any, str | None]:
         effective_input = apply_filter_path(raw_input, visit.state.get("InputPath", "$"), self.context_object(visit))
         next_name = choose_next_state(visit.state, effective_input, self.context_object(visit))
-        return apply_filter_path(effective_input, visit.state.get("OutputPath", "$"), self.context_object(visit)), next_name
+        return apply_filter_path(
+            effective_input, visit.state.get("OutputPath", "$"), self.context_object(visit)
+        ), next_name
 
     def run_wait(self, visit: _Visit, raw_input: Any) -> tuple[Any, str | None]:
         state = visit.state
@@ -418,7 +432,9 @@ class _Execution:
                 raise StatesError(RUNTIME, f"TimestampPath must select a timestamp, got {text!r}")
             seconds = max((until - self.machine.clock()).total_seconds(), 0.0)
         self.sleep_within_deadline(seconds, visit.name)
-        return apply_filter_path(effective_input, state.get("OutputPath", "$"), self.context_object(visit)), state.get("Next")
+        return apply_filter_path(effective_input, state.get("OutputPath", "$"), self.context_object(visit)), state.get(
+            "Next"
+        )
 
     def run_succeed(self, visit: _Visit, raw_input: Any) -> tuple[Any, str | None]:
         effective_input = apply_filter_path(raw_input, visit.state.get("InputPath", "$"), self.context_object(visit))

@@ -36,11 +36,15 @@ class Literal:
 
 @dataclass(frozen=True)
 class PathArgument:
+    """A JSONPath argument of an intrinsic function (``$.a`` or ``$$.Execution.Id``), resolved at run time."""
+
     path: str
 
 
 @dataclass(frozen=True)
 class Invocation:
+    """A parsed intrinsic function call: its name (``States.Format``) and its arguments, nested calls included."""
+
     name: str
     arguments: tuple[Argument, ...]
 

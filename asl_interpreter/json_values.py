@@ -17,10 +17,12 @@ def as_json_value(value: Any) -> Any:
 
 
 def is_number(value: Any) -> bool:
+    """Whether ``value`` is a JSON number (``int`` or ``float``, not ``bool``)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def is_integer(value: Any) -> bool:
+    """Whether ``value`` is a JSON integer (``int``, not ``bool``)."""
     return isinstance(value, int) and not isinstance(value, bool)
 
 

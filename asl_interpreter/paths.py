@@ -26,7 +26,11 @@ class PathNotFound(LookupError):
 
 @lru_cache(maxsize=2048)
 def compile_path(path: str) -> JSONPath:
-    """Parse a Path (starting with `$`); raises ValueError if it is not one."""
+    """Parse a Path (starting with `$`) into a jsonpath-ng expression; raises ValueError if it is not one.
+
+    ``compile_path(path).find(data)`` yields each match with its value and where it was found
+    (``match.path``), for callers that need the matched keys rather than the values alone.
+    """
     if not isinstance(path, str) or not path.startswith("$"):
         raise ValueError(f"'{path}' is not a JSONPath: it must start with '$'")
     try:
@@ -41,6 +45,7 @@ def reference_steps(path: str) -> list[Step] | None:
 
 
 def is_reference_path(path: str) -> bool:
+    """Whether ``path`` is a Reference Path: fields and single indices only, naming at most one node."""
     return reference_steps(path) is not None
 
 
@@ -69,7 +74,7 @@ def select(path: str, data: Any) -> Any:
     A definite path (one that names a single node) yields that node's value,
     and raises PathNotFound when there is none; any other path (a wildcard, a
     slice, a filter) yields the list of all matches, `[]` when nothing matches,
-    as Jayway JSONPath does and AWS returns.
+    as Jayway JSONPath does and AWS returns. Raises ValueError if `path` is not a Path.
     """
     expression = compile_path(path)
     matches = [match.value for match in expression.find(data)]

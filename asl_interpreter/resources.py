@@ -45,7 +45,8 @@ class TaskResources(Protocol):
     name, Cause a JSON object with errorMessage, errorType and stackTrace.
     """
 
-    def invoke(self, resource: str, parameters: Any, context: TaskContext) -> Any: ...
+    def invoke(self, resource: str, parameters: Any, context: TaskContext) -> Any:
+        """The result of running ``resource`` on the task's ``parameters`` (after ``Parameters``)."""
 
 
 ResourceHandler = Callable[[Any, TaskContext], Any]
@@ -58,9 +59,11 @@ class ResourceRegistry:
         self._handlers: dict[str, ResourceHandler] = dict(handlers or {})
 
     def register(self, resource: str, handler: ResourceHandler) -> None:
+        """Run ``handler(parameters, context)`` for Task states whose Resource is exactly ``resource``."""
         self._handlers[resource] = handler
 
     def invoke(self, resource: str, parameters: Any, context: TaskContext) -> Any:
+        """The registered handler's result; States.Runtime for a resource nobody registered."""
         handler = self._handlers.get(resource)
         if handler is None:
             # States.Runtime: a missing implementation must fail the run, not be caught by States.ALL.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 _TIMESTAMP = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:(Z)|([+-])(\d{2}):(\d{2}))")
@@ -18,7 +18,7 @@ def parse_timestamp(value: Any) -> datetime | None:
         return None
     year, month, day, hour, minute, second, fraction, zulu, sign, off_h, off_m = match.groups()
     if zulu:
-        zone = timezone.utc
+        zone = UTC
     else:
         offset = timedelta(hours=int(off_h), minutes=int(off_m))
         if offset >= timedelta(hours=24):
@@ -33,5 +33,5 @@ def parse_timestamp(value: Any) -> datetime | None:
 
 def format_timestamp(moment: datetime) -> str:
     """Format like the timestamps in the context object: UTC, milliseconds, `Z`."""
-    utc = moment.astimezone(timezone.utc)
+    utc = moment.astimezone(UTC)
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"

@@ -32,8 +32,8 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from stacks.compliance import WILDCARD, acknowledge, acknowledge_wildcards
-from stacks.model_image import ModelImage
 from stacks.integration_permissions import INTEGRATIONS, LAMBDA_FUNCTION_RESOURCE, Permission, Target
+from stacks.model_image import ModelImage
 from statemachines import ACTIVE_LEARNING, ACTIVE_LEARNING_LOOP, INTEGRATION_PREFIX, placeholders
 
 _LOGGING_AND_TRACING = (

@@ -7,7 +7,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -23,7 +23,7 @@ PARITY_MACHINE_PREFIX = "parity"
 class FakeClock:
     """A clock that only moves when something sleeps on it; records every sleep."""
 
-    def __init__(self, start: datetime = datetime(2024, 5, 1, 12, 0, 0, tzinfo=timezone.utc)) -> None:
+    def __init__(self, start: datetime = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)) -> None:
         self.now = start
         self.sleeps: list[float] = []
 

@@ -134,7 +134,10 @@ class TestFormat:
         # Recorded on AWS (LocalStack's test_format_2): an object argument renders as a Java map.
         data = {"o": {"Arg1": 1, "Arg2": []}, "a": [1, "x", None, {"k": True}]}
 
-        assert evaluate("States.Format('fst={} snd={}.', $.o, $.a)", data) == "fst={Arg1=1, Arg2=[]} snd=[1, x, null, {k=true}]."
+        assert (
+            evaluate("States.Format('fst={} snd={}.', $.o, $.a)", data)
+            == "fst={Arg1=1, Arg2=[]} snd=[1, x, null, {k=true}]."
+        )
 
     def test_template_must_be_a_string(self):
         assert "template" in intrinsic_failure("States.Format(1)")

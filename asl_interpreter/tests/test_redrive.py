@@ -6,14 +6,26 @@ from typing import Any
 
 import pytest
 
-from asl_interpreter import JsonLinesHistory, NotRedrivable, ResourceRegistry, StateMachine, TaskFailure, read_events, redrive_point
+from asl_interpreter import (
+    JsonLinesHistory,
+    NotRedrivable,
+    ResourceRegistry,
+    StateMachine,
+    TaskFailure,
+    read_events,
+    redrive_point,
+)
 
 DEFINITION = {
     "StartAt": "Prepare",
     "States": {
         "Prepare": {"Type": "Task", "Resource": "arn:prepare", "ResultPath": "$.prepared", "Next": "Train"},
         "Train": {"Type": "Task", "Resource": "arn:train", "ResultPath": "$.model", "Next": "Done"},
-        "Done": {"Type": "Pass", "Parameters": {"model.$": "$.model", "redrives.$": "$$.Execution.RedriveCount"}, "End": True},
+        "Done": {
+            "Type": "Pass",
+            "Parameters": {"model.$": "$.model", "redrives.$": "$$.Execution.RedriveCount"},
+            "End": True,
+        },
     },
 }
 
@@ -40,7 +52,9 @@ class Resources:
 
 
 def machine(resources: Resources, history) -> StateMachine:
-    return StateMachine(DEFINITION, name="Loop", resources=resources.registry(), history=history, sleep=lambda seconds: None)
+    return StateMachine(
+        DEFINITION, name="Loop", resources=resources.registry(), history=history, sleep=lambda seconds: None
+    )
 
 
 def test_a_failed_execution_reruns_only_the_failed_state_with_its_input(tmp_path):
@@ -50,15 +64,26 @@ def test_a_failed_execution_reruns_only_the_failed_state_with_its_input(tmp_path
     assert (failed.status, failed.failed_state) == ("FAILED", "Train")
 
     point = redrive_point(read_events(tmp_path / "history.jsonl"), failed.execution_arn)
-    assert (point.state_name, point.state_input, point.redrive_count) == ("Train", {"data": 1, "prepared": "prepared"}, 1)
+    assert (point.state_name, point.state_input, point.redrive_count) == (
+        "Train",
+        {"data": 1, "prepared": "prepared"},
+        1,
+    )
     resources.broken = False
     redriven = machine(resources, history).redrive_execution(point)
 
     assert redriven.status == "SUCCEEDED" and redriven.execution_arn == failed.execution_arn
     assert redriven.output == {"model": "model-1", "redrives": 1}
-    assert [name for name, _ in resources.calls] == ["prepare", "train", "train"], "Prepare succeeded and is not run again"
+    assert [name for name, _ in resources.calls] == ["prepare", "train", "train"], (
+        "Prepare succeeded and is not run again"
+    )
     events = read_events(tmp_path / "history.jsonl")
-    assert [e["event"] for e in events if e["event"] != "State"] == ["ExecutionStarted", "ExecutionFinished", "ExecutionRedriven", "ExecutionFinished"]
+    assert [e["event"] for e in events if e["event"] != "State"] == [
+        "ExecutionStarted",
+        "ExecutionFinished",
+        "ExecutionRedriven",
+        "ExecutionFinished",
+    ]
     with pytest.raises(NotRedrivable, match="succeeded"):
         redrive_point(events, failed.execution_arn)
 
@@ -75,12 +100,23 @@ def test_a_killed_execution_continues_after_its_last_finished_state_and_a_torn_l
     point = redrive_point(read_events(path), "arn:aws:states:us-east-1:123456789012:execution:Loop:e1")
 
     assert (point.state_name, point.state_input) == ("Train", {"data": 1, "prepared": "prepared"})
-    assert machine(resources, JsonLinesHistory(path)).redrive_execution(point).output == {"model": "model-1", "redrives": 1}
+    assert machine(resources, JsonLinesHistory(path)).redrive_execution(point).output == {
+        "model": "model-1",
+        "redrives": 1,
+    }
 
 
 def test_an_execution_cut_off_before_its_first_state_ended_starts_from_the_start():
-    events = [{"event": "ExecutionStarted", "execution_arn": "arn:x", "execution_name": "x", "state_machine_arn": "arn:m",
-               "input": {"a": 1}, "time": "2026-01-01T00:00:00.000Z"}]
+    events = [
+        {
+            "event": "ExecutionStarted",
+            "execution_arn": "arn:x",
+            "execution_name": "x",
+            "state_machine_arn": "arn:m",
+            "input": {"a": 1},
+            "time": "2026-01-01T00:00:00.000Z",
+        }
+    ]
     point = redrive_point(events, "arn:x")
     assert (point.state_name, point.state_input, point.redrive_count) == (None, {"a": 1}, 1)
     with pytest.raises(NotRedrivable, match="no execution arn:y"):

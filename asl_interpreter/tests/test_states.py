@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -481,5 +481,5 @@ def test_a_nested_execution_can_be_a_resource_running_another_state_machine(fake
 def test_start_and_stop_times_come_from_the_clock(run_asl, fake_clock):
     result = run_asl(single({"Type": "Wait", "Seconds": 7, **END}), {})
 
-    assert result.start_time == datetime(2024, 5, 1, 12, 0, 0, tzinfo=timezone.utc)
+    assert result.start_time == datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
     assert result.stop_time - result.start_time == timedelta(seconds=7)
