@@ -1,9 +1,10 @@
 """The two state machines, deployed from the same ASL files the offline runner executes.
 
-Each file goes into the template as it is (``DefinitionString``; ``DefinitionBody.from_file`` would
-instead upload it as an S3 asset, out of sight of the template and ``cdk diff``), and CloudFormation
-fills its ``${Placeholder}``s from ``DefinitionSubstitutions`` at deploy time: function ARNs, the
-round machine's ARN, the SageMaker role, the image, the algorithm and the instance types.
+Each file goes into the template rendered (``statemachines.render_definition_text``: its named retry
+policies expanded) as the ``DefinitionString`` (``DefinitionBody.from_file`` would instead upload it as
+an S3 asset, out of sight of the template and ``cdk diff``), and CloudFormation fills its
+``${Placeholder}``s from ``DefinitionSubstitutions`` at deploy time: function ARNs, the round machine's
+ARN, the SageMaker role, the image, the algorithm and the instance types.
 
 Each machine has its own role, and its permissions are derived from its definition: every Task
 state's resource maps to the IAM statements that integration needs, as the table in
@@ -18,7 +19,6 @@ execution data the ``TaskScheduled`` event would put the token in the log in cle
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -34,7 +34,14 @@ from constructs import Construct
 from stacks.compliance import WILDCARD, acknowledge, acknowledge_wildcards
 from stacks.integration_permissions import INTEGRATIONS, LAMBDA_FUNCTION_RESOURCE, Permission, Target
 from stacks.model_image import ModelImage
-from statemachines import ACTIVE_LEARNING, ACTIVE_LEARNING_LOOP, INTEGRATION_PREFIX, placeholders
+from statemachines import (
+    ACTIVE_LEARNING,
+    ACTIVE_LEARNING_LOOP,
+    INTEGRATION_PREFIX,
+    placeholders,
+    render_definition,
+    render_definition_text,
+)
 
 _LOGGING_AND_TRACING = (
     "Added by CDK for logging and tracing: CloudWatch Logs delivery (logs:*LogDelivery, logs:PutResourcePolicy, "
@@ -222,7 +229,7 @@ class WorkflowStateMachines(Construct):
             sagemaker_role=self._sagemaker_role,
             state_machine_names=self.state_machine_names,
         )
-        grants.add_definition(json.loads(path.read_text(encoding="utf-8")))
+        grants.add_definition(render_definition(path))
         statements = grants.statements
         role = iam.Role(
             scope,
@@ -244,7 +251,7 @@ class WorkflowStateMachines(Construct):
             scope,
             "StateMachine",
             state_machine_name=name,
-            definition_body=sfn.DefinitionBody.from_string(path.read_text(encoding="utf-8")),
+            definition_body=sfn.DefinitionBody.from_string(render_definition_text(path)),
             definition_substitutions=substitutions,
             role=role,
             logs=sfn.LogOptions(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import json
 
 import pytest
 
@@ -18,6 +17,7 @@ from statemachines import (
     STANDALONE_FUNCTIONS,
     load_definition,
     placeholders,
+    render_definition,
 )
 
 DEFINITIONS = [ACTIVE_LEARNING_LOOP, ACTIVE_LEARNING]
@@ -61,7 +61,7 @@ def test_placeholders_are_exactly_the_functions_and_settings_cdk_and_the_runner_
 
 
 def test_human_labeling_is_a_choice_over_the_three_workforces():
-    loop = json.loads(ACTIVE_LEARNING_LOOP.read_text())
+    loop = render_definition(ACTIVE_LEARNING_LOOP)
     choices = {rule["StringEquals"]: rule["Next"] for rule in loop["States"]["ChooseWorkforce"]["Choices"]}
     assert choices == {
         "GroundTruth": "LabelWithGroundTruth",
@@ -73,7 +73,7 @@ def test_human_labeling_is_a_choice_over_the_three_workforces():
 
 
 def test_the_records_are_embedded_once_before_the_rounds_when_the_config_says_so():
-    states = json.loads(ACTIVE_LEARNING_LOOP.read_text())["States"]
+    states = render_definition(ACTIVE_LEARNING_LOOP)["States"]
     assert states["AssignIds"]["Next"] == "ChooseEmbeddingStep"
     choice = states["ChooseEmbeddingStep"]
     assert choice["Choices"] == [
@@ -87,7 +87,7 @@ def test_the_records_are_embedded_once_before_the_rounds_when_the_config_says_so
 
 
 def test_the_embed_model_is_the_inference_image_in_embed_mode_without_model_data():
-    states = json.loads(ACTIVE_LEARNING_LOOP.read_text())["States"]
+    states = render_definition(ACTIVE_LEARNING_LOOP)["States"]
     model = states["CreateEmbeddingModel"]
     assert model["Resource"] == INTEGRATION_PREFIX + "sagemaker:createModel"
     container = model["Parameters"]["PrimaryContainer"]
@@ -96,12 +96,12 @@ def test_the_embed_model_is_the_inference_image_in_embed_mode_without_model_data
     assert container["Environment"]["BYOAL_ENCODER_PATH.$"] == "$.embeddings.encoder_path"
     assert model["Parameters"]["ExecutionRoleArn"] == "${SageMakerRoleArn}"
     assert model["Parameters"]["ModelName.$"] == "$.embeddings.model_name"
-    assert model["Retry"] == json.loads(ACTIVE_LEARNING.read_text())["States"]["CreateModel"]["Retry"]
+    assert model["Retry"] == render_definition(ACTIVE_LEARNING)["States"]["CreateModel"]["Retry"]
 
 
 def test_the_embed_transform_covers_every_record_under_a_new_name_per_redrive():
-    states = json.loads(ACTIVE_LEARNING_LOOP.read_text())["States"]
-    predict = json.loads(ACTIVE_LEARNING.read_text())["States"]["PredictRecords"]
+    states = render_definition(ACTIVE_LEARNING_LOOP)["States"]
+    predict = render_definition(ACTIVE_LEARNING)["States"]["PredictRecords"]
     embed = states["EmbedRecords"]
     parameters = embed["Parameters"]
     assert embed["Resource"] == INTEGRATION_PREFIX + "sagemaker:createTransformJob.sync"

@@ -16,7 +16,13 @@ from stacks.compliance import render
 from stacks.integration_permissions import INTEGRATIONS, LAMBDA_FUNCTION_RESOURCE, SYNC_TAGS, Target
 from stacks.model_image import DOCKER_OUTPUTS
 from stacks.state_machines import _Grants, task_states
-from statemachines import ACTIVE_LEARNING, ACTIVE_LEARNING_LOOP, INTEGRATION_PREFIX
+from statemachines import (
+    ACTIVE_LEARNING,
+    ACTIVE_LEARNING_LOOP,
+    INTEGRATION_PREFIX,
+    render_definition,
+    render_definition_text,
+)
 from tests.stacks.cfn_lint import lint
 from tests.stacks.synth import PIPELINE_CONTEXT, Synthesized
 from tests.stacks.template import as_list, resources, role_of, role_statements, state_machine
@@ -74,7 +80,7 @@ def test_the_concrete_environment_is_the_one_synthesized(assemblies) -> None:
 def expected_grants(path) -> set[tuple[str, Target]]:
     """(action, target) for every permission the table assigns to the Task states of one definition file."""
     grants: set[tuple[str, Target]] = set()
-    for state in task_states(json.loads(path.read_text(encoding="utf-8"))):
+    for state in task_states(render_definition(path)):
         resource = state["Resource"]
         permissions = (
             INTEGRATIONS[resource.removeprefix(INTEGRATION_PREFIX)]
@@ -174,7 +180,7 @@ def test_every_integration_of_the_definitions_is_in_the_table() -> None:
     used = {
         state["Resource"].removeprefix(INTEGRATION_PREFIX)
         for path in (ACTIVE_LEARNING, ACTIVE_LEARNING_LOOP)
-        for state in task_states(json.loads(path.read_text(encoding="utf-8")))
+        for state in task_states(render_definition(path))
         if state["Resource"].startswith(INTEGRATION_PREFIX)
     }
     assert used and used <= set(INTEGRATIONS)
@@ -186,7 +192,7 @@ def test_every_integration_of_the_definitions_is_in_the_table() -> None:
 
 def test_definitions_hard_code_no_partition() -> None:
     for path in (ACTIVE_LEARNING, ACTIVE_LEARNING_LOOP):
-        text = path.read_text(encoding="utf-8")
+        text = render_definition_text(path)
         assert "arn:aws:" not in text and "arn:aws-" not in text, path.name
         for state in task_states(json.loads(text)):
             assert state["Resource"].startswith((INTEGRATION_PREFIX, "${")), state["Resource"]

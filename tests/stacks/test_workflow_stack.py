@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Match
 
+from asl_interpreter import validate_definition
 from stacks.compliance import render
 from stacks.workflow_stack import OUTPUT_KEYS
 from statemachines import (
@@ -19,8 +20,8 @@ from statemachines import (
     OTHER_PLACEHOLDERS,
     STANDALONE_FUNCTIONS,
     placeholders,
+    render_definition_text,
 )
-from tests.stacks.asl import problems
 from tests.stacks.synth import Synthesized
 from tests.stacks.template import (
     PLACEHOLDER,
@@ -228,10 +229,10 @@ def test_loop_logs_no_execution_data_because_it_handles_the_task_token(template:
     assert "$$.Task.Token" not in round_properties["DefinitionString"]
 
 
-def test_definitions_are_the_files_and_every_placeholder_is_substituted(template: dict[str, Any]) -> None:
+def test_definitions_are_the_rendered_files_and_every_placeholder_is_substituted(template: dict[str, Any]) -> None:
     for name, path in ((LOOP, ACTIVE_LEARNING_LOOP), (ROUND, ACTIVE_LEARNING)):
         _, properties = state_machine(template, name)
-        assert properties["DefinitionString"] == path.read_text(encoding="utf-8")
+        assert properties["DefinitionString"] == render_definition_text(path)
         used = set(PLACEHOLDER.findall(properties["DefinitionString"]))
         assert used == placeholders(path) == set(properties["DefinitionSubstitutions"])
         # what is left of "${" is CloudFormation's own Fn::Sub syntax (${AWS::AccountId} in the asset image URI)
@@ -275,7 +276,7 @@ def test_rendered_definitions_are_valid_and_call_the_right_things(template: dict
     for name in (LOOP, ROUND):
         _, properties = state_machine(template, name)
         definition = rendered_definition(properties)
-        assert problems(definition) == []
+        validate_definition(definition)
         for state, resource in task_resources(definition).items():
             if resource.startswith("arn:<AWS::Partition>:states:::"):
                 continue
@@ -399,7 +400,8 @@ def test_function_roles_reach_only_the_bucket_their_logs_and_xray(template: dict
     loop_id, _ = state_machine(template, LOOP)
     for module, (function_id, properties) in step_functions(template).items():
         statements = role_statements(template)[role_of(template, function_id)]
-        extra = {"states:SendTaskFailure", "states:SendTaskSuccess"} if module in ("callback_resume", "callback_batch") else set()
+        calls_back = module in ("callback_resume", "callback_batch")
+        extra = {"states:SendTaskFailure", "states:SendTaskSuccess"} if calls_back else set()
         assert actions(statements) == {
             "s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload",
             "logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments", "xray:PutTelemetryRecords",
@@ -413,7 +415,8 @@ def test_function_roles_reach_only_the_bucket_their_logs_and_xray(template: dict
             assert resources_for(statements, "states:SendTaskSuccess") == [{"Ref": loop_id}]
         elif extra:
             (arn,) = resources_for(statements, "states:SendTaskSuccess")
-            assert render(arn).endswith(":stateMachine:ActiveLearningLoop-" + template["Resources"][loop_id]["Properties"]["StateMachineName"].split("-", 1)[1])
+            stage = template["Resources"][loop_id]["Properties"]["StateMachineName"].split("-", 1)[1]
+            assert render(arn).endswith(f":stateMachine:ActiveLearningLoop-{stage}")
 
 
 def test_sagemaker_role(template: dict[str, Any]) -> None:
