@@ -218,7 +218,7 @@ KEYS: tuple[ConfigKey, ...] = (
     ConfigKey(
         "HumanBatchSize", None, "integer", low=1,
         meaning="records per human batch; `null` means `HumanBatchShare` of the records",
-        help="human labels per round (default: HumanBatchShare of the records)",
+        help="human labels per batch (null: HumanBatchShare of the records)",
         flag="--batch-size", scripts=BOTH,
     ),
     ConfigKey(

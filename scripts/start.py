@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from byoal import workforces
 from byoal.errors import InputError
 from byoal.request import parse_request, validate_request
 from scripts import aws_stack, cli, execution_input, watch
@@ -45,7 +46,7 @@ def for_stack(request: dict[str, Any], outputs: aws_stack.StackOutputs, region: 
     config = validate_request(staged)
     lambda_arn = execution_input.lookup(staged, _LAMBDA_ARN_FIELD) or ""
     lambda_region = lambda_arn.split(":")[3] if lambda_arn.count(":") >= 3 else None
-    if config["Workforce"] == "GroundTruth" and lambda_region != region:
+    if workforces.get(config["Workforce"]).labeling_job and lambda_region != region:
         raise InputError(
             f"'{_LAMBDA_ARN_FIELD}' is in region {lambda_region}, the stack in {region}: Ground Truth needs both in "
             f"one region (prepare again with --region {region})"
@@ -84,7 +85,8 @@ def redrive(sfn: Any, execution_arn: str) -> str:
         raise InputError(f"--redrive {execution_arn}: the execution cannot be redriven: {reason}")
     redriven = sfn.redrive_execution(executionArn=execution_arn)
     print(
-        f"redriven {execution_arn} (redrive {execution.get('redriveCount', 0) + 1}, {redriven['redriveDate']:%Y-%m-%d %H:%M:%S %Z}): "
+        f"redriven {execution_arn} (redrive {execution.get('redriveCount', 0) + 1}, "
+        f"{redriven['redriveDate']:%Y-%m-%d %H:%M:%S %Z}): "
         f"it continues from the state where it {execution['status'].lower().replace('_', ' ')}, with its input"
     )
     return execution_arn
