@@ -75,7 +75,9 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         "--suites", nargs="+", choices=[suite.name for suite in guarantee.SUITES],
         help="with --guarantee: only these suites",
     )
-    parser.add_argument("--sample", type=int, help="with --guarantee: a random subsample of this many records per dataset")
+    parser.add_argument(
+        "--sample", type=int, help="with --guarantee: a random subsample of this many records per dataset"
+    )
     parser.add_argument(
         "--banking77", type=Path, default=guarantee.BANKING77,
         help="with --guarantee: the Banking77 training CSV (default ../shared/data/banking77_train.csv.gz)",
