@@ -367,7 +367,11 @@ def option_values(args: argparse.Namespace, script: str) -> dict[str, Any]:
 
 def markdown_table() -> str:
     """The docs' ``ActiveLearningConfig`` table (docs/execution-input.md), one row per key, ending in a newline."""
-    lines = ["| key | default | allowed | meaning |", "|---|---|---|---|"]
+    lines = ["| key | default | allowed | option | meaning |", "|---|---|---|---|---|"]
     for key in KEYS:
-        lines.append(f"| `{key.name}` | `{key.default_text()}` | {key.allowed_values()} | {key.markdown_meaning()} |")
+        scripts = ", ".join(f"`{script}`" for script in sorted(key.scripts))
+        option = f"`{key.flag}` ({scripts})" if key.flag else ""
+        lines.append(
+            f"| `{key.name}` | `{key.default_text()}` | {key.allowed_values()} | {option} | {key.markdown_meaning()} |"
+        )
     return "\n".join(lines) + "\n"
