@@ -19,6 +19,8 @@ from byoal.working import assign_ids
 
 @dataclass(frozen=True)
 class ManifestSummary:
+    """What :func:`check_manifest` found in an input manifest."""
+
     records: int
     labeled: int
     """Records that arrive with a label (they count as human labels)."""

@@ -198,6 +198,7 @@ def round_table(summary: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def format_table(rows: list[dict[str, Any]]) -> str:
+    """The round table (one row per round of ``round_table``) as fixed-width console text; ``-`` for no value."""
     columns = ["round", "auto_labeled", "sent_to_humans", "human_share", "model_share", "calibration_accuracy",
                "calibrated_on", "threshold", "expected_accuracy", "accuracy_bound", "measured_accuracy", "below_target",
                "train_seconds", "infer_seconds", "select_seconds"]
@@ -743,4 +744,5 @@ def _plot(rows: list[dict[str, Any]]) -> str:
 
 
 def write_report(summary: dict[str, Any], path: Path) -> None:
+    """Write :func:`report_html` of the run's summary to ``path`` (UTF-8)."""
     path.write_text(report_html(summary), encoding="utf-8")

@@ -78,6 +78,7 @@ def _default_region() -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The command's options; the ActiveLearningConfig ones come from :mod:`byoal.config_keys` (``PREPARE``)."""
     parser = argparse.ArgumentParser(
         prog="python -m scripts.prepare",
         description="Turn a labeled text dataset into an input manifest, answer key, label file, worker UI and "
@@ -337,6 +338,8 @@ class Dataset:
 
 
 def read_dataset(args: argparse.Namespace) -> Dataset:
+    """The dataset the options name, cleaned, sampled and split into labeled and answer-key records; InputError on
+    a bad file, column, label or option."""
     names_by_code = datasets.parse_label_names(args.label_names) if args.label_names else None
     loaded = datasets.load_dataset(
         _dataset_path(args),
@@ -494,6 +497,7 @@ def _report(args: argparse.Namespace, data: Dataset) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Prepare the folder and print what it holds; exit code 0, or 2 with the error on stderr."""
     args = build_parser().parse_args(argv)
 
     def command() -> int:

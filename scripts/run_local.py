@@ -66,6 +66,7 @@ STATE_STAGES = {
 
 
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
+    """The command-line options; the ActiveLearningConfig ones come from :mod:`byoal.config_keys` (``RUN_LOCAL``)."""
     parser = argparse.ArgumentParser(prog="python -m scripts.run_local", description=__doc__.splitlines()[0])
     parser.add_argument(
         "--inputs", type=Path, help="folder written by python -m scripts.prepare (not needed to resume)"
@@ -96,6 +97,7 @@ RUN_FILES = ("s3", "history.jsonl", "summary.json", "report.html", "logs", "mode
 
 
 def discard_run(workdir: Path) -> None:
+    """Remove what a run wrote into ``workdir`` (:data:`RUN_FILES`), nothing else."""
     for name in RUN_FILES:
         path = workdir / name
         if path.is_dir():
@@ -105,6 +107,8 @@ def discard_run(workdir: Path) -> None:
 
 
 def build_request(arguments: argparse.Namespace) -> dict[str, Any]:
+    """The execution input: ``--inputs``/request.json with the options given on the command line set in its
+    ActiveLearningConfig, validated; InputError naming the missing file or the bad field."""
     if arguments.inputs is None:
         raise InputError(f"--inputs is required: {arguments.workdir} holds no execution to resume")
     path = arguments.inputs / "request.json"
@@ -131,10 +135,12 @@ class Progress:
         self.started = time.monotonic()
 
     def say(self, message: str) -> None:
+        """Print ``message`` with the seconds since the start, unless ``--quiet``."""
         if not self.quiet:
             print(f"[{time.monotonic() - self.started:6.0f}s] {message}", flush=True)
 
     def on_task(self, resource: str, parameters: Any, context: TaskContext) -> None:
+        """Say which stage of which round a task starts (the interpreter calls it before each task)."""
         if resource.endswith("startExecution.sync:2"):
             self.round = parameters["Input"]["round"]
         stage = STATE_STAGES.get(context.state_name) or next(
@@ -149,6 +155,7 @@ class Progress:
             self.say(f"round {self.round}: {stage}")
 
     def on_event(self, event: dict[str, Any]) -> None:
+        """Say the counts after each CountRecords state and each round's outcome (the history's events)."""
         if event["event"] != "State" or event["output"] is None:
             return
         if event["state_name"] == "CountRecords":
@@ -222,6 +229,7 @@ def workflow_for(request: dict[str, Any], workdir: Path, progress: Progress) -> 
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run (or resume) the execution in ``--workdir``; exit code 0 when it succeeds, 1 when it fails, 2 on bad input."""
     arguments = parse_arguments(argv)
 
     def command() -> int:

@@ -28,6 +28,7 @@ _LAMBDA_ARN_FIELD = "HumanTaskConfig.PreHumanTaskLambdaArn"
 
 
 def read_request(directory: Path) -> dict[str, Any]:
+    """``directory``/request.json, parsed and validated; InputError naming the file and the bad field."""
     path = directory / REQUEST_FILE
     if not path.is_file():
         raise InputError(f"--input-dir {directory}: no {REQUEST_FILE} (run python -m scripts.prepare first)")
@@ -55,6 +56,7 @@ def for_stack(request: dict[str, Any], outputs: aws_stack.StackOutputs, region: 
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The command's options."""
     parser = argparse.ArgumentParser(
         prog="python -m scripts.start",
         description="Upload the inputs that scripts.prepare wrote to the deployed stack's bucket and start "
@@ -93,6 +95,9 @@ def redrive(sfn: Any, execution_arn: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Start (or redrive) an execution, optionally watching it; exit 0, 1 if a watched one fails, 2 on bad input.
+
+    130 when watching is interrupted (the execution goes on)."""
     args = build_parser().parse_args(argv)
 
     def command() -> int:

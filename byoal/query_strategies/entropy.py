@@ -7,6 +7,8 @@ from byoal.query_strategies.base import ScoredStrategy
 
 
 class EntropyStrategy(ScoredStrategy):
+    """Picks the records whose class probabilities have the highest entropy."""
+
     name = "entropy"
     description = "highest entropy of the class probabilities"
 

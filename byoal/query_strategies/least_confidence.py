@@ -7,6 +7,8 @@ from byoal.query_strategies.base import ScoredStrategy
 
 
 class LeastConfidenceStrategy(ScoredStrategy):
+    """Picks the records whose predicted class has the lowest probability."""
+
     name = "least_confidence"
     description = "lowest top-class probability"
 

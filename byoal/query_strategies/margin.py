@@ -7,6 +7,8 @@ from byoal.query_strategies.base import ScoredStrategy
 
 
 class MarginStrategy(ScoredStrategy):
+    """Picks the records with the smallest top-two margin."""
+
     name = "margin"
     description = "smallest top-two margin"
 

@@ -9,6 +9,8 @@ from byoal.query_strategies.base import QueryStrategy, seeded_sample
 
 
 class RandomStrategy(QueryStrategy):
+    """Picks a seeded uniform random sample; it scores nothing, so it has no selection cut."""
+
     name = "random"
     description = "a uniform random sample (the baseline)"
 
