@@ -11,9 +11,10 @@ rule would have taken out is no longer a sample of the pool and stops calibratin
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
+from byoal import query_strategies
 from byoal.predictions import Prediction
 
 
@@ -24,6 +25,7 @@ class PoolRule:
     A record leaves the pool when it is auto-labeled (confidence >= ``threshold``, or margin >
     ``minimum_margin`` under the fixed-margin rule) or selected by the query strategy
     (informativeness >= ``selection_cut``; None for random selection, which removes no bias).
+    ``strategy`` names a registered query strategy (:mod:`byoal.query_strategies`).
     """
 
     strategy: str
@@ -32,6 +34,7 @@ class PoolRule:
     selection_cut: float | None = None
 
     def auto_labels(self, prediction: Prediction) -> bool:
+        """Whether the round auto-labeled a record with this prediction."""
         if self.minimum_margin is not None:
             return prediction.margin > self.minimum_margin
         return self.threshold is not None and prediction.confidence >= self.threshold
@@ -40,41 +43,22 @@ class PoolRule:
         """Whether this round would have taken a record with this prediction out of the pool."""
         if self.auto_labels(prediction):
             return True
-        return self.selection_cut is not None and informativeness(prediction, self.strategy) >= self.selection_cut
-
-
-def informativeness(prediction: Prediction, strategy: str) -> float:
-    """Higher means a human label for this record is expected to teach the model more."""
-    if strategy == "margin":
-        return -prediction.margin
-    if strategy == "least_confidence":
-        return -prediction.confidence
-    if strategy == "entropy":
-        return prediction.entropy
-    raise ValueError(f"no informativeness for strategy {strategy!r}")
+        return query_strategies.get(self.strategy).removes(prediction, self.selection_cut)
 
 
 def select_for_humans(
     candidates: Sequence[tuple[int, Prediction]], *, strategy: str, size: int, seed: int
 ) -> list[int]:
-    """Ids of the `size` most informative candidates (a seeded random sample for ``random``), in input order."""
-    if size <= 0 or not candidates:
-        return []
-    if strategy == "random":
-        chosen = random.Random(seed).sample(range(len(candidates)), min(size, len(candidates)))
-    else:
-        ranked = sorted(
-            range(len(candidates)), key=lambda index: (-informativeness(candidates[index][1], strategy), index)
-        )
-        chosen = ranked[:size]
-    return [candidates[index][0] for index in sorted(chosen)]
+    """Ids of ``size`` candidates ((id, prediction) pairs) the named query strategy picks, in input order.
+
+    ValueError for an unregistered strategy (:func:`byoal.query_strategies.get`).
+    """
+    return query_strategies.get(strategy).query(candidates, size=size, seed=seed)
 
 
 def selection_cut(selected: Sequence[Prediction], strategy: str) -> float | None:
     """The informativeness of the least informative selected record: the query strategy's cut (None for random)."""
-    if strategy == "random" or not selected:
-        return None
-    return min(informativeness(prediction, strategy) for prediction in selected)
+    return query_strategies.get(strategy).selection_cut(selected)
 
 
 def draw_calibration(candidates: Sequence[int], size: int, *, seed: int | str) -> list[int]:

@@ -9,50 +9,24 @@ from __future__ import annotations
 
 import difflib
 import json
-import math
 import re
 from typing import Any
 
-from byoal import embeddings, hyperparameters
+from byoal import config_keys, hyperparameters, query_strategies, workforces
 from byoal.errors import InputError
 
-STRATEGIES = ("margin", "least_confidence", "entropy", "random")
-WORKFORCES = ("GroundTruth", "Callback", "Simulated")
+STRATEGIES = query_strategies.NAMES
+WORKFORCES = workforces.NAMES
 
 # SageMaker job names are at most 63 characters; the workflow appends "-<8 hex>-r<NNN>-<step>".
 MAX_PREFIX_LENGTH = 36
 _JOB_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
 _ATTRIBUTE_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
 RESERVED_ATTRIBUTES = ("source", "source-ref", "byoal-id", "byoal-calibration", "byoal-position", "byoal-embedding")
-# The loop's state keeps one entry per round (counts.rounds) and Step Functions holds every state to 256 KiB.
-# Measured (tests/local_runner/test_ground_truth_offline.py): ~21 KB of state and ~1.5 KB per round with a
-# 1,024-character S3OutputPath (SageMaker's maximum), so about 160 rounds fit; 100 leaves room.
-MAX_ROUNDS = 100
+MAX_ROUNDS = config_keys.MAX_ROUNDS
 
-DEFAULTS: dict[str, Any] = {
-    "QueryStrategy": "margin",
-    "TargetAccuracy": 0.95,
-    "HumanBatchSize": None,
-    "HumanBatchShare": 0.05,
-    "SeedShare": 0.1,
-    "ValidationShare": 0.2,
-    "MinValidationRecords": None,
-    "CalibrationShare": 0.2,
-    "InputLabelsAreRandomSample": False,
-    "RiskTolerance": 0.1,
-    "MaxHumanLabels": None,
-    "MaxHumanShare": 1.0,
-    "MaxRounds": 10,
-    "Workforce": "GroundTruth",
-    "AnswerKeyS3Uri": None,
-    "AnnotatorErrorRate": 0.0,
-    "Seed": 0,
-    "HyperParameters": {},
-    "CallbackTimeoutSeconds": 7 * 24 * 3600,
-    "FixedMarginThreshold": None,
-    "PrecomputeEmbeddings": "auto",
-}
-"""ActiveLearningConfig keys and their defaults (documented in docs/execution-input.md)."""
+DEFAULTS: dict[str, Any] = config_keys.DEFAULTS
+"""ActiveLearningConfig keys and their defaults (:mod:`byoal.config_keys`; documented in docs/execution-input.md)."""
 
 
 OBJECT_FIELDS = (
@@ -109,24 +83,6 @@ def _s3_uri(document: dict[str, Any], path: str, *, folder: bool = False) -> str
     return value
 
 
-def _number(config: dict[str, Any], key: str, *, low: float, high: float, low_open: bool, integer: bool = False) -> Any:
-    value = config[key]
-    kind_ok = isinstance(value, int) if integer else isinstance(value, (int, float))
-    if isinstance(value, bool) or not kind_ok or (isinstance(value, float) and not math.isfinite(value)):
-        kind = "an integer" if integer else "a number"
-        raise InputError(f"'ActiveLearningConfig.{key}' must be {kind}, got {value!r}")
-    too_low = value <= low if low_open else value < low
-    if too_low or value > high:
-        bracket = "(" if low_open else "["
-        raise InputError(f"'ActiveLearningConfig.{key}' must be in {bracket}{low}, {high}], got {value!r}")
-    return value
-
-
-def _optional_count(config: dict[str, Any], key: str) -> None:
-    if config[key] is not None:
-        _number(config, key, low=1, high=float("inf"), low_open=False, integer=True)
-
-
 def validate_active_learning_config(raw: Any) -> dict[str, Any]:
     """The ActiveLearningConfig with defaults filled in; InputError naming the first bad key."""
     if raw is None:
@@ -139,39 +95,11 @@ def validate_active_learning_config(raw: Any) -> dict[str, Any]:
         hint = f" (did you mean '{close[0]}'?)" if close else ""
         raise InputError(f"'ActiveLearningConfig' has unknown keys {unknown}{hint}; known: {sorted(DEFAULTS)}")
     config = {**DEFAULTS, **raw}
-    if config["QueryStrategy"] not in STRATEGIES:
-        raise InputError(
-            f"'ActiveLearningConfig.QueryStrategy' must be one of {list(STRATEGIES)}, got {config['QueryStrategy']!r}"
-        )
-    if config["Workforce"] not in WORKFORCES:
-        raise InputError(f"'ActiveLearningConfig.Workforce' must be one of {list(WORKFORCES)}, got {config['Workforce']!r}")
-    _number(config, "TargetAccuracy", low=0, high=1, low_open=True)
-    _number(config, "HumanBatchShare", low=0, high=1, low_open=True)
-    _number(config, "SeedShare", low=0, high=1, low_open=False)
-    _number(config, "ValidationShare", low=0, high=0.9, low_open=True)
-    _number(config, "MaxHumanShare", low=0, high=1, low_open=False)
-    _number(config, "AnnotatorErrorRate", low=0, high=1, low_open=False)
-    _number(config, "MaxRounds", low=0, high=MAX_ROUNDS, low_open=False, integer=True)
-    _optional_count(config, "MinValidationRecords")
-    _number(config, "CalibrationShare", low=0, high=0.9, low_open=True)
-    _number(config, "RiskTolerance", low=0, high=0.5, low_open=True)
-    if not isinstance(config["InputLabelsAreRandomSample"], bool):
-        raise InputError(
-            "'ActiveLearningConfig.InputLabelsAreRandomSample' must be true or false, "
-            f"got {config['InputLabelsAreRandomSample']!r}"
-        )
-    _number(config, "Seed", low=0, high=2**31 - 1, low_open=False, integer=True)
-    _number(config, "CallbackTimeoutSeconds", low=60, high=365 * 24 * 3600, low_open=False, integer=True)
-    if config["FixedMarginThreshold"] is not None:
-        _number(config, "FixedMarginThreshold", low=0, high=1, low_open=False)
-    _optional_count(config, "HumanBatchSize")
-    _optional_count(config, "MaxHumanLabels")
-    config["HyperParameters"] = hyperparameters.encode(config["HyperParameters"])
-    embeddings.check_setting(config["PrecomputeEmbeddings"])
-    if config["Workforce"] == "Simulated":
-        if config["AnswerKeyS3Uri"] is None:
-            raise InputError("'ActiveLearningConfig.AnswerKeyS3Uri' is required with Workforce 'Simulated'")
-        _s3_uri(config, "AnswerKeyS3Uri")
+    for key in config_keys.KEYS:
+        config[key.name] = key.check(config[key.name])
+    workforce = workforces.get(config["Workforce"])
+    if workforce.requires_answer_key and config["AnswerKeyS3Uri"] is None:
+        raise InputError(f"'ActiveLearningConfig.AnswerKeyS3Uri' is required with Workforce '{workforce.name}'")
     return config
 
 
@@ -231,19 +159,8 @@ def validate_request(request: Any, *, hyperparameter_schema: dict[str, Any] | No
 
     config = validate_active_learning_config(request.get("ActiveLearningConfig"))
     hyperparameters.check(config["HyperParameters"], hyperparameter_schema)
-    if config["Workforce"] == "GroundTruth":
-        for field in (
-            "RoleArn",
-            "HumanTaskConfig.WorkteamArn",
-            "HumanTaskConfig.UiConfig.UiTemplateS3Uri",
-            "HumanTaskConfig.PreHumanTaskLambdaArn",
-            "HumanTaskConfig.AnnotationConsolidationConfig.AnnotationConsolidationLambdaArn",
-            "HumanTaskConfig.TaskTitle",
-            "HumanTaskConfig.TaskDescription",
-            "HumanTaskConfig.NumberOfHumanWorkersPerDataObject",
-            "HumanTaskConfig.TaskTimeLimitInSeconds",
-        ):
-            _get(request, field)
+    for field in workforces.get(config["Workforce"]).required_fields:
+        _get(request, field)
     config.update(
         InputManifestS3Uri=manifest_uri,
         S3OutputPath=output_path,

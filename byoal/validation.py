@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from byoal import feasibility
+from byoal import feasibility, workforces
 from byoal import records as rec
 from byoal.errors import InputError
 from byoal.working import assign_ids
@@ -19,6 +19,8 @@ from byoal.working import assign_ids
 
 @dataclass(frozen=True)
 class ManifestSummary:
+    """What :func:`check_manifest` found in an input manifest."""
+
     records: int
     labeled: int
     """Records that arrive with a label (they count as human labels)."""
@@ -28,7 +30,7 @@ def checked_records(
     numbered_records: Iterable[tuple[int, dict[str, Any]]], *, uri: str, config: dict[str, Any], labels: list[str]
 ) -> Iterator[tuple[int, dict[str, Any]]]:
     """(line number, record) as given, each checked against the record contract (:func:`byoal.records.check_record`)."""
-    longest = rec.GROUND_TRUTH_MAX_SOURCE_CHARACTERS if config["Workforce"] == "GroundTruth" else None
+    longest = workforces.get(config["Workforce"]).max_source_characters
     for number, record in numbered_records:
         rec.check_record(
             record,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from byoal import layout, manifest
+from byoal import layout, manifest, workforces
 from byoal import records as rec
 from byoal.storage import storage_from_environment
 
@@ -68,7 +68,7 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
         "input_manifest": input_manifest,
         "output_manifest": layout.labeling_job_output(root, job_name),
     }
-    if config["Workforce"] == "GroundTruth":
+    if workforces.get(config["Workforce"]).labeling_job:
         result["labeling_job_request"] = labeling_job_request(
             event["request"], config, job_name=job_name, input_manifest=input_manifest, root=root
         )

@@ -18,7 +18,7 @@ import json
 import math
 from typing import Any
 
-from byoal import answer_key, embeddings, hyperparameters, layout, manifest, validation
+from byoal import answer_key, embeddings, hyperparameters, layout, manifest, validation, workforces
 from byoal.errors import InputError
 from byoal.labels import load_label_categories
 from byoal.request import validate_request
@@ -60,14 +60,14 @@ def check_answer_key(storage: Storage, config: dict[str, Any], labels: list[str]
             config["InputManifestS3Uri"],
             label_attribute=config["LabelAttributeName"],
             num_classes=len(labels),
-            required=config["Workforce"] == "Simulated",
+            required=workforces.get(config["Workforce"]).requires_answer_key,
         )
 
 
 def check_labeling_job_request(request: dict[str, Any], config: dict[str, Any], *, run: str, root: str) -> None:
     """With ``GroundTruth``, the CreateLabelingJob request every human batch will send, checked against the
     service's published shape (types, lengths, ranges) with botocore, so a bad ``HumanTaskConfig`` fails here."""
-    if config["Workforce"] != "GroundTruth":
+    if not workforces.get(config["Workforce"]).labeling_job:
         return
     from botocore.session import get_session
     from botocore.validate import ParamValidator

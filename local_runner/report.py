@@ -12,11 +12,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from byoal import manifest
+from byoal import manifest, query_strategies
 from byoal.calibration import percent_rounded_down
 from byoal.storage import LocalStorage
 
-ROUND_STEPS = {"TrainModel": "train_seconds", "PredictRecords": "infer_seconds", "PerformActiveLearning": "select_seconds"}
+ROUND_STEPS = {
+    "TrainModel": "train_seconds",
+    "PredictRecords": "infer_seconds",
+    "PerformActiveLearning": "select_seconds",
+}
 
 
 def _seconds(event: dict[str, Any]) -> float:
@@ -34,7 +38,8 @@ def round_timings(history_path: Path) -> dict[int, dict[str, float]]:
         if event["event"] == "ExecutionStarted" and isinstance(event.get("input"), dict) and "round" in event["input"]:
             round_of_execution[event["execution_arn"]] = event["input"]["round"]
     for event in events:
-        if event["event"] == "State" and event["state_name"] in ROUND_STEPS and event["execution_arn"] in round_of_execution:
+        in_round = event.get("execution_arn") in round_of_execution
+        if event["event"] == "State" and event["state_name"] in ROUND_STEPS and in_round:
             number = round_of_execution[event["execution_arn"]]
             key = ROUND_STEPS[event["state_name"]]
             timings.setdefault(number, {}).setdefault(key, 0.0)
@@ -132,7 +137,8 @@ def failure_lines(
         state = failed_state or "?"
         location = f"state {state}"
     advice = (
-        "the labels did not arrive in time; run the same command again: it resumes and waits for them again (labels already submitted are kept)"
+        "the labels did not arrive in time; run the same command again: it resumes and waits for them again "
+        "(labels already submitted are kept)"
         if error == "States.Timeout"
         else (_ADVICE.get(state, DEFAULT_ADVICE))
     )
@@ -192,6 +198,7 @@ def round_table(summary: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def format_table(rows: list[dict[str, Any]]) -> str:
+    """The round table (one row per round of ``round_table``) as fixed-width console text; ``-`` for no value."""
     columns = ["round", "auto_labeled", "sent_to_humans", "human_share", "model_share", "calibration_accuracy",
                "calibrated_on", "threshold", "expected_accuracy", "accuracy_bound", "measured_accuracy", "below_target",
                "train_seconds", "infer_seconds", "select_seconds"]
@@ -253,8 +260,11 @@ SUMMARY_FIGURES = [
         "query_strategy",
         "Query strategy",
         "text",
-        "How each human batch is chosen: margin, least confidence and entropy pick the records the model is least sure of; "
-        "random is the baseline.",
+        "How each human batch is chosen: "
+        + "; ".join(
+            f"{name.replace('_', ' ')}, {strategy.description}" for name, strategy in query_strategies.REGISTRY.items()
+        )
+        + ".",
     ),
     (
         "model_label_accuracy",
@@ -307,7 +317,8 @@ ROUND_FIGURES: dict[str, tuple[str, str, str]] = {
     "calibration_accuracy": (
         "Calibration accuracy",
         "percent",
-        "Share of the round's calibration records (drawn at random from the pool, never trained on) the model got right.",
+        "Share of the round's calibration records (drawn at random from the pool, never trained on) the model got "
+        "right.",
     ),
     "calibration_records": (
         "Calibrated on",
@@ -482,18 +493,14 @@ def format_value(value: Any, kind: str) -> str:
 def readable_cut(cut: float | None, strategy: str | None) -> str | None:
     """The query strategy's selection cut (``byoal.policy.selection_cut``) as the records it takes.
 
-    Margin and least confidence score a record by minus its margin / confidence, entropy by its entropy in nats:
-    ``-0.041`` under margin reads ``margin ≤ 4.1 %``. None when there is no cut.
+    Each strategy words its own cut (:meth:`byoal.query_strategies.QueryStrategy.readable_cut`): ``-0.041``
+    under margin reads ``margin ≤ 4.1 %``; a strategy not registered (an older summary's) reads ``score ≥ …``.
+    None when there is no cut.
     """
     if cut is None:
         return None
-    if strategy == "margin":
-        return f"margin ≤ {-cut * 100:.1f} %"
-    if strategy == "least_confidence":
-        return f"confidence ≤ {-cut * 100:.1f} %"
-    if strategy == "entropy":
-        return f"entropy ≥ {cut:.3f} nats"
-    return f"score ≥ {cut:.3g}"
+    known = query_strategies.REGISTRY.get(strategy) if strategy is not None else None
+    return known.readable_cut(cut) if known is not None else f"score ≥ {cut:.3g}"
 
 
 def _round_fields(entry: dict[str, Any], table_row: dict[str, Any], strategy: str | None = None) -> dict[str, Any]:
@@ -572,7 +579,8 @@ def report_html(summary: dict[str, Any]) -> str:
         f"{format_value(summary.get('human_share'), 'percent')} labeled by people, "
         f"{format_value(summary.get('model_share'), 'percent')} by the model, "
         f"{format_value(summary.get('unlabeled'), 'count')} still unlabeled, after "
-        f"{format_value(summary.get('rounds'), 'count')} learning rounds ({escape(str(summary.get('stop_reason', '—')))})."
+        f"{format_value(summary.get('rounds'), 'count')} learning rounds "
+        f"({escape(str(summary.get('stop_reason', '—')))})."
     )
     known = {key for key, *_ in SUMMARY_FIGURES}
     figures = [(key, name, kind, text) for key, name, kind, text in SUMMARY_FIGURES if key in summary]
@@ -641,14 +649,18 @@ def report_html(summary: dict[str, Any]) -> str:
         groups.append((title, chosen))
     groups.append((OTHER_FIGURES_TITLE, [key for key in columns if key not in placed]))
     chunks = [
-        (title if start == 0 else f"{title} (part {start // MAX_TABLE_COLUMNS + 1})", keys[start : start + MAX_TABLE_COLUMNS])
+        (
+            title if start == 0 else f"{title} (part {start // MAX_TABLE_COLUMNS + 1})",
+            keys[start : start + MAX_TABLE_COLUMNS],
+        )
         for title, keys in groups
         for start in range(0, max(len(keys), 1), MAX_TABLE_COLUMNS)
         if keys
     ]
     tables = "".join(table(title, keys, notes=index == 0) for index, (title, keys) in enumerate(chunks))
     legend = "".join(
-        f"<dt>{escape(column(key)[0])}</dt><dd>{escape(column(key)[2] or 'Reported by the workflow for each round.')}</dd>"
+        f"<dt>{escape(column(key)[0])}</dt>"
+        f"<dd>{escape(column(key)[2] or 'Reported by the workflow for each round.')}</dd>"
         for key in columns
     )
     image = (
@@ -661,7 +673,8 @@ def report_html(summary: dict[str, Any]) -> str:
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
         "<title>byoal run report</title><style>"
-        "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:0 auto;padding:24px 32px;max-width:1360px;"
+        "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:0 auto;padding:24px 32px;"
+        "max-width:1360px;"
         "color:#1d2330;font-size:15px;line-height:1.45}"
         "h1{font-size:1.6rem;margin:0 0 6px}h2{font-size:1.2rem;margin:28px 0 10px}h3{font-size:1rem;margin:18px 0 6px}"
         ".lede{font-size:1.1rem;margin:0 0 18px}"
@@ -675,7 +688,8 @@ def report_html(summary: dict[str, Any]) -> str:
         "th,td{border-bottom:1px solid #e4e7ee;padding:5px 8px;text-align:right;vertical-align:top}"
         "th{background:#f5f6f8;font-weight:600}tr.noted td{border-bottom:none}"
         "tr.note td{text-align:left;color:#8a4b00;padding-top:0;font-size:0.85rem}"
-        "dl{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;font-size:0.9rem}dt{font-weight:600}dd{margin:0}"
+        "dl{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;font-size:0.9rem}"
+        "dt{font-weight:600}dd{margin:0}"
         "</style></head><body>"
         f"<h1>Active-learning run</h1><p class='lede'>{headline}</p>"
         f"<section class='figures'>{cards}</section>"
@@ -730,4 +744,5 @@ def _plot(rows: list[dict[str, Any]]) -> str:
 
 
 def write_report(summary: dict[str, Any], path: Path) -> None:
+    """Write :func:`report_html` of the run's summary to ``path`` (UTF-8)."""
     path.write_text(report_html(summary), encoding="utf-8")

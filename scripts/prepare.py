@@ -34,16 +34,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from byoal import hyperparameters, manifest, validation
+from byoal import config_keys, hyperparameters, manifest, validation, workforces
 from byoal import records as rec
 from byoal.errors import InputError
 from byoal.labels import label_category_document, parse_label_categories
 from byoal.request import (
-    DEFAULTS,
     MAX_PREFIX_LENGTH,
     RESERVED_ATTRIBUTES,
-    STRATEGIES,
-    WORKFORCES,
     validate_active_learning_config,
     validate_request,
 )
@@ -57,29 +54,8 @@ DEFAULT_LABELED_FRACTION = 0.2
 DEFAULT_TASK_DESCRIPTION = "Classify each text into one of the given categories."
 DEFAULT_SEED = 42
 
-# Option -> ActiveLearningConfig key, for the options that map one to one.
-ACTIVE_LEARNING_OPTIONS = {
-    "--strategy": "QueryStrategy",
-    "--target-accuracy": "TargetAccuracy",
-    "--batch-size": "HumanBatchSize",
-    "--batch-share": "HumanBatchShare",
-    "--seed-share": "SeedShare",
-    "--validation-share": "ValidationShare",
-    "--min-validation-records": "MinValidationRecords",
-    "--calibration-share": "CalibrationShare",
-    "--risk-tolerance": "RiskTolerance",
-    "--input-labels-are-random": "InputLabelsAreRandomSample",
-    "--max-human-labels": "MaxHumanLabels",
-    "--max-human-share": "MaxHumanShare",
-    "--max-rounds": "MaxRounds",
-    "--annotator-error-rate": "AnnotatorErrorRate",
-    "--callback-timeout": "CallbackTimeoutSeconds",
-    "--fixed-margin-threshold": "FixedMarginThreshold",
-    "--workforce": "Workforce",
-    "--seed": "Seed",
-    "--hyperparameter": "HyperParameters",
-    "--precompute-embeddings": "PrecomputeEmbeddings",
-}
+ACTIVE_LEARNING_OPTIONS = {key.flag: key.name for key in config_keys.for_script(config_keys.PREPARE)}
+"""Option -> ActiveLearningConfig key, for every key this command exposes (:mod:`byoal.config_keys`)."""
 _REQUEST_FIELD_OPTIONS = {"LabelingJobNamePrefix": "--job-name-prefix", "LabelAttributeName": "--label-attribute"}
 
 
@@ -101,19 +77,8 @@ def _default_region() -> str:
     return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
 
 
-def _key_value(text: str) -> tuple[str, str]:
-    key, separator, value = text.partition("=")
-    if not separator or not key:
-        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
-    return key, value
-
-
-def _config_help(option: str) -> str:
-    key = ACTIVE_LEARNING_OPTIONS[option]
-    return f"{key} (default {DEFAULTS[key]})"
-
-
 def build_parser() -> argparse.ArgumentParser:
+    """The command's options; the ActiveLearningConfig ones come from :mod:`byoal.config_keys` (``PREPARE``)."""
     parser = argparse.ArgumentParser(
         prog="python -m scripts.prepare",
         description="Turn a labeled text dataset into an input manifest, answer key, label file, worker UI and "
@@ -137,8 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_argument("--encoding", default="utf-8")
     data.add_argument(
         "--text-column",
-        help=f"the column (JSON field) with the text (default: the first named one of {', '.join(datasets.TEXT_COLUMNS)}; "
-        "'source' in JSON Lines)",
+        help="the column (JSON field) with the text (default: the first named one of "
+        f"{', '.join(datasets.TEXT_COLUMNS)}; 'source' in JSON Lines)",
     )
     data.add_argument(
         "--label-column",
@@ -217,82 +182,29 @@ def build_parser() -> argparse.ArgumentParser:
     request.add_argument("--consolidation-lambda-arn", help="your own annotation-consolidation Lambda")
 
     learning = parser.add_argument_group("active learning (ActiveLearningConfig; unset options take the defaults)")
-    learning.add_argument(
-        "--workforce",
-        choices=WORKFORCES,
-        help="who labels the human batches (default: Simulated, from answers.manifest, when every record is "
-        "labeled; else Callback, people in the labeling page)",
-    )
-    learning.add_argument("--strategy", choices=STRATEGIES, help=_config_help("--strategy"))
-    for option in (
-        "--target-accuracy",
-        "--batch-share",
-        "--seed-share",
-        "--validation-share",
-        "--max-human-share",
-        "--annotator-error-rate",
-        "--fixed-margin-threshold",
-        "--calibration-share",
-        "--risk-tolerance",
-    ):
-        learning.add_argument(option, type=float, help=_config_help(option))
-    learning.add_argument(
-        "--input-labels-are-random",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="whether the dataset's own labels were drawn at random, so they may calibrate round 1 "
-        "(InputLabelsAreRandomSample; default: true for a fully labeled dataset, whose pre-labels prepare draws at "
-        "random, false otherwise)",
-    )
-    for option in (
-        "--batch-size",
-        "--min-validation-records",
-        "--max-human-labels",
-        "--max-rounds",
-        "--callback-timeout",
-    ):
-        learning.add_argument(option, type=int, help=_config_help(option))
-    learning.add_argument(
-        "--precompute-embeddings",
-        type=_precompute_setting,
-        metavar="{auto,true,false}",
-        help=_config_help("--precompute-embeddings") + ": embed every record once before the first round",
-    )
-    learning.add_argument(
-        "--hyperparameter",
-        type=_key_value,
-        action="append",
-        metavar="NAME=VALUE",
-        help="a model hyperparameter (repeatable)",
+    config_keys.add_options(
+        learning,
+        config_keys.PREPARE,
+        skip=("Seed",),  # --seed above: it also seeds the sampling, and defaults to DEFAULT_SEED
+        help={
+            "Workforce": "who labels the human batches (default: Simulated, from answers.manifest, when every record "
+            "is labeled; else Callback, people in the labeling page)",
+            "InputLabelsAreRandomSample": "whether the dataset's own labels were drawn at random, so they may "
+            "calibrate round 1 (InputLabelsAreRandomSample; default: true for a fully labeled dataset, whose "
+            "pre-labels prepare draws at random, false otherwise)",
+        },
     )
     return parser
 
 
-def _precompute_setting(text: str) -> str | bool:
-    """``auto``, ``true`` or ``false`` as the ActiveLearningConfig value (``"auto"``, true, false)."""
-    values: dict[str, str | bool] = {"auto": "auto", "true": True, "false": False}
-    if text not in values:
-        raise argparse.ArgumentTypeError(f"expected auto, true or false, got {text!r}")
-    return values[text]
-
-
-def _option_value(args: argparse.Namespace, option: str) -> Any:
-    value = getattr(args, option.removeprefix("--").replace("-", "_"))
-    return dict(value) if option == "--hyperparameter" and value is not None else value
-
-
 def active_learning_config(args: argparse.Namespace, answer_key_uri: str) -> dict[str, Any]:
     """The ActiveLearningConfig keys the user set, each checked on its own so the error names its option."""
-    config = {}
-    for option, key in ACTIVE_LEARNING_OPTIONS.items():
-        value = _option_value(args, option)
-        if value is None:
-            continue
+    config = config_keys.option_values(args, config_keys.PREPARE)
+    for key, value in config.items():
         try:
             validate_active_learning_config({"AnswerKeyS3Uri": answer_key_uri, key: value})
         except InputError as error:
-            raise InputError(f"{option} {value}: {error}") from None
-        config[key] = value
+            raise InputError(f"{config_keys.REGISTRY[key].flag} {value}: {error}") from None
     return config
 
 
@@ -426,6 +338,8 @@ class Dataset:
 
 
 def read_dataset(args: argparse.Namespace) -> Dataset:
+    """The dataset the options name, cleaned, sampled and split into labeled and answer-key records; InputError on
+    a bad file, column, label or option."""
     names_by_code = datasets.parse_label_names(args.label_names) if args.label_names else None
     loaded = datasets.load_dataset(
         _dataset_path(args),
@@ -473,12 +387,12 @@ def follow_the_data(args: argparse.Namespace, data: Dataset) -> None:
     if args.label_attribute is None:
         args.label_attribute = default_label_attribute(data.label_column)
     if args.workforce is None:
-        args.workforce = "Simulated" if data.answer_key else "Callback"
-    if args.workforce == "Simulated" and not data.answer_key:
+        args.workforce = workforces.SIMULATED.name if data.answer_key else workforces.CALLBACK.name
+    if workforces.get(args.workforce).requires_answer_key and not data.answer_key:
         raise InputError(
-            f"--workforce Simulated labels the human batches from an answer key, but only {len(data.labeled):,} of "
-            f"{len(data.examples):,} records have a label: use --workforce Callback (people label in "
-            "python -m scripts.label) or GroundTruth, or label every record"
+            f"--workforce {args.workforce} labels the human batches from an answer key, but only "
+            f"{len(data.labeled):,} of {len(data.examples):,} records have a label: use --workforce Callback (people "
+            "label in python -m scripts.label) or GroundTruth, or label every record"
         )
 
 
@@ -563,7 +477,8 @@ def _report(args: argparse.Namespace, data: Dataset) -> None:
             f"stratified by class), the rest is the answer key -> {args.output_dir}"
         )
     else:
-        print(f"{total:,} records, {len(data.labeled):,} labeled, {total - len(data.labeled):,} unlabeled -> {args.output_dir}")
+        unlabeled = total - len(data.labeled)
+        print(f"{total:,} records, {len(data.labeled):,} labeled, {unlabeled:,} unlabeled -> {args.output_dir}")
     if data.dropped:
         print(f"  skipped {data.dropped:,} rows left without text")
     labeled_by_class = Counter(data.labels[position] for position in data.labeled)
@@ -574,7 +489,7 @@ def _report(args: argparse.Namespace, data: Dataset) -> None:
         f"workforce {args.workforce}"
     )
     print(f"  files: {', '.join(sorted(path.name for path in args.output_dir.iterdir()))}")
-    if args.workforce == "Callback":
+    if workforces.get(args.workforce).waits_for_people:
         print(
             f"next: python -m scripts.run_local --inputs {args.output_dir} --workdir <run folder>, and while it waits "
             "for labels: python -m scripts.label --workdir <run folder>"
@@ -582,6 +497,7 @@ def _report(args: argparse.Namespace, data: Dataset) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Prepare the folder and print what it holds; exit code 0, or 2 with the error on stderr."""
     args = build_parser().parse_args(argv)
 
     def command() -> int:

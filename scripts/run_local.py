@@ -22,21 +22,21 @@ import json
 import shutil
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from byoal import manifest, round_stats
+from byoal import config_keys, manifest, round_stats
 from byoal.errors import InputError
-from byoal.request import STRATEGIES, parse_request, validate_request
+from byoal.request import parse_request, validate_request
 from asl_interpreter import NotRedrivable, TaskContext
 from local_runner.report import (
     failing_task,
     failure_lines,
     format_table,
     label_accuracy,
-    round_table,
     round_progress,
+    round_table,
     round_timings,
     run_time,
     write_report,
@@ -45,18 +45,6 @@ from local_runner.runner import LocalWorkflow
 from scripts.cli import run as run_command
 from scripts.prepare import input_files
 
-OPTIONS = {
-    "strategy": "QueryStrategy",
-    "target_accuracy": "TargetAccuracy",
-    "batch_size": "HumanBatchSize",
-    "seed_share": "SeedShare",
-    "max_human_labels": "MaxHumanLabels",
-    "max_human_share": "MaxHumanShare",
-    "max_rounds": "MaxRounds",
-    "annotator_error_rate": "AnnotatorErrorRate",
-    "fixed_margin_threshold": "FixedMarginThreshold",
-    "seed": "Seed",
-}
 STAGES = {
     "select_validation": "holding out calibration records",
     "prepare_training": "writing training channels",
@@ -78,22 +66,19 @@ STATE_STAGES = {
 
 
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
+    """The command-line options; the ActiveLearningConfig ones come from :mod:`byoal.config_keys` (``RUN_LOCAL``)."""
     parser = argparse.ArgumentParser(prog="python -m scripts.run_local", description=__doc__.splitlines()[0])
-    parser.add_argument("--inputs", type=Path, help="folder written by python -m scripts.prepare (not needed to resume)")
-    parser.add_argument("--workdir", type=Path, required=True, help="where the run keeps its storage, history and report")
-    parser.add_argument("--strategy", choices=STRATEGIES, help="query strategy for the human batches (default margin)")
-    parser.add_argument("--target-accuracy", type=float, help="accuracy the auto-labels must reach (default 0.95)")
-    parser.add_argument("--batch-size", type=int, help="human labels per round (default 5 %% of the records)")
-    parser.add_argument("--seed-share", type=float, help="share labeled by humans before the first round (default 0.1)")
-    parser.add_argument("--max-human-labels", type=int, help="budget: at most this many human labels in all")
-    parser.add_argument("--max-human-share", type=float, help="budget: at most this share of the records labeled by humans")
-    parser.add_argument("--max-rounds", type=int, help="budget: at most this many rounds (default 10)")
-    parser.add_argument("--annotator-error-rate", type=float, help="simulated annotators' error rate (default 0)")
-    parser.add_argument("--fixed-margin-threshold", type=float, help="the AWS sample's rule instead of calibration")
-    parser.add_argument("--seed", type=int, help="random seed of the workflow's choices")
+    parser.add_argument(
+        "--inputs", type=Path, help="folder written by python -m scripts.prepare (not needed to resume)"
+    )
+    parser.add_argument(
+        "--workdir", type=Path, required=True, help="where the run keeps its storage, history and report"
+    )
+    config_keys.add_options(parser, config_keys.RUN_LOCAL)
     parser.add_argument("--epochs", type=int, help="training epochs of the bundled model (keras-scratch)")
     parser.add_argument(
-        "--model", choices=("minilm-tfidf", "keras-scratch"), help="the bundled container's model (default minilm-tfidf)"
+        "--model", choices=("minilm-tfidf", "keras-scratch"),
+        help="the bundled container's model (default minilm-tfidf)",
     )
     parser.add_argument("--name", help="execution name (default local-<UTC time>)")
     parser.add_argument("--quiet", action="store_true", help="print only the final table")
@@ -112,6 +97,7 @@ RUN_FILES = ("s3", "history.jsonl", "summary.json", "report.html", "logs", "mode
 
 
 def discard_run(workdir: Path) -> None:
+    """Remove what a run wrote into ``workdir`` (:data:`RUN_FILES`), nothing else."""
     for name in RUN_FILES:
         path = workdir / name
         if path.is_dir():
@@ -121,6 +107,8 @@ def discard_run(workdir: Path) -> None:
 
 
 def build_request(arguments: argparse.Namespace) -> dict[str, Any]:
+    """The execution input: ``--inputs``/request.json with the options given on the command line set in its
+    ActiveLearningConfig, validated; InputError naming the missing file or the bad field."""
     if arguments.inputs is None:
         raise InputError(f"--inputs is required: {arguments.workdir} holds no execution to resume")
     path = arguments.inputs / "request.json"
@@ -129,10 +117,7 @@ def build_request(arguments: argparse.Namespace) -> dict[str, Any]:
     except FileNotFoundError:
         raise InputError(f"{path} does not exist; create the inputs with python -m scripts.prepare") from None
     config = request.setdefault("ActiveLearningConfig", {})
-    for option, key in OPTIONS.items():
-        value = getattr(arguments, option)
-        if value is not None:
-            config[key] = value
+    config.update(config_keys.option_values(arguments, config_keys.RUN_LOCAL))
     if arguments.epochs is not None:
         config.setdefault("HyperParameters", {})["epochs"] = str(arguments.epochs)
     if arguments.model is not None:
@@ -150,19 +135,27 @@ class Progress:
         self.started = time.monotonic()
 
     def say(self, message: str) -> None:
+        """Print ``message`` with the seconds since the start, unless ``--quiet``."""
         if not self.quiet:
             print(f"[{time.monotonic() - self.started:6.0f}s] {message}", flush=True)
 
     def on_task(self, resource: str, parameters: Any, context: TaskContext) -> None:
+        """Say which stage of which round a task starts (the interpreter calls it before each task)."""
         if resource.endswith("startExecution.sync:2"):
             self.round = parameters["Input"]["round"]
         stage = STATE_STAGES.get(context.state_name) or next(
-            (text for key, text in STAGES.items() if resource.endswith(key) or resource.endswith(key.replace("_", "-"))), None
+            (
+                text
+                for key, text in STAGES.items()
+                if resource.endswith(key) or resource.endswith(key.replace("_", "-"))
+            ),
+            None,
         )
         if stage:
             self.say(f"round {self.round}: {stage}")
 
     def on_event(self, event: dict[str, Any]) -> None:
+        """Say the counts after each CountRecords state and each round's outcome (the history's events)."""
         if event["event"] != "State" or event["output"] is None:
             return
         if event["state_name"] == "CountRecords":
@@ -190,7 +183,9 @@ def summarize(workflow: LocalWorkflow, request: dict[str, Any], output: dict[str
             manifest.read_records(workflow.storage, config["AnswerKeyS3Uri"]),
             config["LabelAttributeName"],
         )
-        details = [round_stats.with_measured_accuracy(entry, tallies) if entry["round"] > 0 else entry for entry in details]
+        details = [
+            round_stats.with_measured_accuracy(entry, tallies) if entry["round"] > 0 else entry for entry in details
+        ]
     summary = {
         "final_manifest": str(workflow.storage.path(final_uri)),
         "final_manifest_uri": final_uri,
@@ -211,7 +206,9 @@ def summarize(workflow: LocalWorkflow, request: dict[str, Any], output: dict[str
         "risk_tolerance": config["RiskTolerance"],
     }
     if config["AnswerKeyS3Uri"]:
-        summary.update(label_accuracy(workflow.storage, final_uri, config["AnswerKeyS3Uri"], config["LabelAttributeName"]))
+        summary.update(
+            label_accuracy(workflow.storage, final_uri, config["AnswerKeyS3Uri"], config["LabelAttributeName"])
+        )
     summary["rounds_below_target"] = [entry["round"] for entry in details if entry.get("below_target")]
     summary["round_details"] = details
     summary["rounds_table"] = round_table(summary)
@@ -232,6 +229,7 @@ def workflow_for(request: dict[str, Any], workdir: Path, progress: Progress) -> 
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run (or resume) the execution in ``--workdir``; exit code 0 when it succeeds, 1 when it fails, 2 on bad input."""
     arguments = parse_arguments(argv)
 
     def command() -> int:
@@ -240,7 +238,9 @@ def main(argv: list[str] | None = None) -> int:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise InputError(f"--workdir {arguments.workdir}: another run is using it; wait for it to end, or stop it") from None
+            raise InputError(
+                f"--workdir {arguments.workdir}: another run is using it; wait for it to end, or stop it"
+            ) from None
         if arguments.restart:
             discard_run(arguments.workdir)
         progress = Progress(arguments.quiet)
@@ -260,12 +260,16 @@ def main(argv: list[str] | None = None) -> int:
         if point is not None:
             request, name = point.input, point.execution_name
             print(
-                f"resuming execution {name} in {arguments.workdir} from state {point.state_name} (redrive {point.redrive_count}) "
-                "with the input it started with; --restart discards it and starts over",
+                f"resuming execution {name} in {arguments.workdir} from state {point.state_name} "
+                f"(redrive {point.redrive_count}) with the input it started with; "
+                "--restart discards it and starts over",
                 flush=True,
             )
             if arguments.inputs is not None and (build_request(arguments), arguments.name or name) != (request, name):
-                print("note: the options and inputs of this command differ from the execution's; they are not used", flush=True)
+                print(
+                    "note: the options and inputs of this command differ from the execution's; they are not used",
+                    flush=True,
+                )
             if isinstance(point.state_input, dict):
                 progress.round = point.state_input.get("counts", {}).get("next_round", 0)
             workflow = workflow_for(request, arguments.workdir, progress)
@@ -273,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             request = build_request(arguments)
             files = input_files(request, arguments.inputs)
-            name = arguments.name or "local-" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+            name = arguments.name or "local-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
             print(f"starting execution {name} in {arguments.workdir}", flush=True)
             workflow = workflow_for(request, arguments.workdir, progress)
             for uri, path in files.items():
@@ -297,7 +301,8 @@ def main(argv: list[str] | None = None) -> int:
             if entry["round"] > 0 and entry.get("no_auto_label_reason"):
                 print(f"round {entry['round']} auto-labeled nothing: {entry['no_auto_label_reason']}")
         if summary["rounds_below_target"]:
-            print(f"rounds whose auto-labels are below the target against the answer key: {summary['rounds_below_target']}")
+            below = summary["rounds_below_target"]
+            print(f"rounds whose auto-labels are below the target against the answer key: {below}")
         accuracy = summary.get("model_label_accuracy")
         print(
             f"\n{summary['records']:,} records: {summary['human_share']:.1%} labeled by humans, "

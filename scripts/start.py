@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from byoal import workforces
 from byoal.errors import InputError
 from byoal.request import parse_request, validate_request
 from scripts import aws_stack, cli, execution_input, watch
@@ -27,6 +28,7 @@ _LAMBDA_ARN_FIELD = "HumanTaskConfig.PreHumanTaskLambdaArn"
 
 
 def read_request(directory: Path) -> dict[str, Any]:
+    """``directory``/request.json, parsed and validated; InputError naming the file and the bad field."""
     path = directory / REQUEST_FILE
     if not path.is_file():
         raise InputError(f"--input-dir {directory}: no {REQUEST_FILE} (run python -m scripts.prepare first)")
@@ -45,7 +47,7 @@ def for_stack(request: dict[str, Any], outputs: aws_stack.StackOutputs, region: 
     config = validate_request(staged)
     lambda_arn = execution_input.lookup(staged, _LAMBDA_ARN_FIELD) or ""
     lambda_region = lambda_arn.split(":")[3] if lambda_arn.count(":") >= 3 else None
-    if config["Workforce"] == "GroundTruth" and lambda_region != region:
+    if workforces.get(config["Workforce"]).labeling_job and lambda_region != region:
         raise InputError(
             f"'{_LAMBDA_ARN_FIELD}' is in region {lambda_region}, the stack in {region}: Ground Truth needs both in "
             f"one region (prepare again with --region {region})"
@@ -54,6 +56,7 @@ def for_stack(request: dict[str, Any], outputs: aws_stack.StackOutputs, region: 
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The command's options."""
     parser = argparse.ArgumentParser(
         prog="python -m scripts.start",
         description="Upload the inputs that scripts.prepare wrote to the deployed stack's bucket and start "
@@ -84,13 +87,17 @@ def redrive(sfn: Any, execution_arn: str) -> str:
         raise InputError(f"--redrive {execution_arn}: the execution cannot be redriven: {reason}")
     redriven = sfn.redrive_execution(executionArn=execution_arn)
     print(
-        f"redriven {execution_arn} (redrive {execution.get('redriveCount', 0) + 1}, {redriven['redriveDate']:%Y-%m-%d %H:%M:%S %Z}): "
+        f"redriven {execution_arn} (redrive {execution.get('redriveCount', 0) + 1}, "
+        f"{redriven['redriveDate']:%Y-%m-%d %H:%M:%S %Z}): "
         f"it continues from the state where it {execution['status'].lower().replace('_', ' ')}, with its input"
     )
     return execution_arn
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Start (or redrive) an execution, optionally watching it; exit 0, 1 if a watched one fails, 2 on bad input.
+
+    130 when watching is interrupted (the execution goes on)."""
     args = build_parser().parse_args(argv)
 
     def command() -> int:

@@ -31,6 +31,7 @@ TARGET = 0.95
 
 
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
+    """The benchmark's command-line options (``argv`` None: ``sys.argv``)."""
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks.active_learning",
         description="Labels saved at a guaranteed accuracy, against the baselines.",
@@ -75,7 +76,9 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         "--suites", nargs="+", choices=[suite.name for suite in guarantee.SUITES],
         help="with --guarantee: only these suites",
     )
-    parser.add_argument("--sample", type=int, help="with --guarantee: a random subsample of this many records per dataset")
+    parser.add_argument(
+        "--sample", type=int, help="with --guarantee: a random subsample of this many records per dataset"
+    )
     parser.add_argument(
         "--banking77", type=Path, default=guarantee.BANKING77,
         help="with --guarantee: the Banking77 training CSV (default ../shared/data/banking77_train.csv.gz)",
@@ -88,6 +91,7 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
 
 
 def machine() -> dict[str, Any]:
+    """The machine the figures were measured on: CPU model, core count, Python and TensorFlow/Keras versions."""
     cpu = "unknown"
     cpuinfo = Path("/proc/cpuinfo")
     if cpuinfo.exists():
@@ -109,6 +113,7 @@ def machine() -> dict[str, Any]:
 
 
 def pre_labeled(input_manifest: Path, label_attribute: str) -> int:
+    """Records of the input manifest that arrive labeled."""
     return sum(1 for record in read_jsonl(input_manifest) if label_attribute in record)
 
 
@@ -158,6 +163,7 @@ def _learning_curve(arguments: argparse.Namespace) -> tuple[list[dict[str, Any]]
 
 
 def benchmark(arguments: argparse.Namespace) -> dict[str, Any]:
+    """Prepare the inputs once, run every configuration and return the results document (runs, aggregates, timings)."""
     started = time.monotonic()
     inputs = _fresh(arguments.out / "inputs")
     request = prepare_inputs(arguments.dataset, inputs, _prepare_arguments(arguments))
@@ -190,6 +196,7 @@ def benchmark(arguments: argparse.Namespace) -> dict[str, Any]:
 
 
 def write_outputs(document: dict[str, Any], out: Path) -> None:
+    """Write the results JSON and the plots (rounds; the learning curve when measured) into ``out``."""
     writers.write_json(out / "active_learning.json", document)
     writers.plot_rounds(document["runs"], out / "active_learning_rounds.png", target=TARGET)
     if document.get("learning_curve"):
@@ -197,6 +204,9 @@ def write_outputs(document: dict[str, Any], out: Path) -> None:
 
 
 def guarantee_benchmark(arguments: argparse.Namespace) -> int:
+    """Run the guarantee suites (``--guarantee``), write guarantee.json and the plot, print the table and checks.
+
+    Exit code 0 (the checks are reported, not enforced)."""
     started = time.monotonic()
     models = [guarantee.parse_model(text) for text in arguments.model or ["bundled"]]
     suites = [
@@ -232,6 +242,7 @@ def guarantee_benchmark(arguments: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark the options ask for and print its tables; exit code 0, or 1 with the error on stderr."""
     arguments = parse_arguments(argv)
     if arguments.guarantee:
         try:

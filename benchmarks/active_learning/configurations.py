@@ -10,11 +10,16 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from byoal import query_strategies
+from byoal.request import DEFAULTS
+
 DEFAULT = "default"
 REFERENCE = "reference"
 RANDOM = "random"
 MANUAL = "manual"
-CALIBRATED_STRATEGIES = ("margin", "least_confidence", "entropy", "random")
+CALIBRATED_STRATEGIES = query_strategies.NAMES
+"""Every registered query strategy runs, calibrated at the default target."""
+DEFAULT_STRATEGY = DEFAULTS["QueryStrategy"]
 REFERENCE_MARGIN = 0.5
 REFERENCE_BATCH_SHARE = 0.1
 DEFAULT_BUDGET_SHARE = 0.3
@@ -34,13 +39,23 @@ class Configuration:
 
     @property
     def run_id(self) -> str:
+        """The run's folder name: ``<name>-seed<seed>``."""
         return f"{self.name}-seed{self.seed}"
 
     def run_local_arguments(self, inputs: str, workdir: str) -> list[str]:
+        """The ``scripts.run_local`` command line of this run over the prepared ``inputs`` folder, in ``workdir``."""
         arguments = ["--inputs", inputs, "--workdir", workdir, "--seed", str(self.seed), "--quiet"]
         for option, value in self.options.items():
             arguments += [option, value]
         return arguments
+
+
+def strategy_description(strategy: str) -> str:
+    """How the benchmark pages name a query strategy's configuration (calibrated at the default target)."""
+    target = DEFAULTS["TargetAccuracy"]
+    if strategy == DEFAULT_STRATEGY:
+        return f"product default: {strategy} selection, calibrated auto-labeling at {target}"
+    return f"{strategy.replace('_', '-')} selection, calibrated at {target}"
 
 
 def _budget(share: float | None) -> dict[str, str]:
@@ -61,20 +76,14 @@ def comparison_configurations(
     the round limit).
     """
     budget, suffix = _budget(budget_share), _suffix(budget_share)
-    strategy_descriptions = {
-        "margin": "product default: margin selection, calibrated auto-labeling at 0.95",
-        "least_confidence": "least-confidence selection, calibrated at 0.95",
-        "entropy": "entropy selection, calibrated at 0.95",
-        "random": "random selection, calibrated at 0.95",
-    }
     configurations = []
     for strategy in CALIBRATED_STRATEGIES:
-        name = DEFAULT if strategy == "margin" else strategy
+        name = DEFAULT if strategy == DEFAULT_STRATEGY else strategy
         for seed in range(seeds if name in (DEFAULT, RANDOM) else 1):
             configurations.append(
                 Configuration(
                     name=name + suffix,
-                    description=strategy_descriptions[strategy],
+                    description=strategy_description(strategy),
                     options={"--strategy": strategy, **budget},
                     seed=seed,
                 )
@@ -88,7 +97,7 @@ def comparison_configurations(
                 f"a random {REFERENCE_BATCH_SHARE:.0%} of the dataset ({reference_batch:,}) to humans per round"
             ),
             options={
-                "--strategy": "random",
+                "--strategy": RANDOM,
                 "--fixed-margin-threshold": str(REFERENCE_MARGIN),
                 "--batch-size": str(reference_batch),
                 **budget,
@@ -117,6 +126,6 @@ def learning_curve_configurations(*, seeds: int) -> list[Configuration]:
             options={"--strategy": strategy},
             seed=seed,
         )
-        for strategy in ("margin", "random")
+        for strategy in (DEFAULT_STRATEGY, RANDOM)
         for seed in range(seeds)
     ]
