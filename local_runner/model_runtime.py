@@ -66,8 +66,8 @@ class ModelServer(Protocol):
         ...
 
     def embedding_counts(self) -> dict[str, int] | None:
-        """Sentence embeddings this model has ``encoded``, read from the ``cached`` and the ``precomputed`` so far,
-        or None if the runtime cannot see them."""
+        """How many sentence embeddings the model has taken from each source so far, ``{"encoded", "cached",
+        "precomputed"}`` (byoal_model.embeddings), or None if the runtime cannot see inside the model."""
         ...
 
 
