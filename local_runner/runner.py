@@ -10,7 +10,8 @@ a Lambda function ARN                                    the same handler, calle
 ``lambda:invoke.waitForTaskToken``                       the handler, then wait for the token's answer
 ``sagemaker:createTrainingJob.sync``                     the container's ``train`` in a subprocess
 ``sagemaker:createModel``                                a record of the model's artifacts
-``sagemaker:createTransformJob.sync``                    the container's predictor, in-process
+``sagemaker:createTransformJob.sync``                    the container's predictor, in-process, or its
+                                                         ``serve`` as a local server (``model_runtime``)
 ``sagemaker:createLabelingJob.sync``                     the Simulated workforce (answer key)
 ``states:startExecution.sync:2``                         a nested local execution
 s3:// URIs                                               ``<workdir>/s3/<bucket>/<key>``
@@ -62,6 +63,7 @@ from asl_interpreter import (
     read_events,
     redrive_point,
 )
+from local_runner.model_runtime import ModelRuntime
 from local_runner.sagemaker import LocalSageMaker
 from local_runner.service_requests import LAMBDA_INVOKE, OPERATIONS, RequestValidator
 from local_runner.workforces import LocalGroundTruth, TaskTokenInbox
@@ -127,6 +129,7 @@ class LocalWorkflow:
         log: Callable[[str], None] = print,
         sleep: Callable[[float], None] = time.sleep,
         on_task: Callable[[str, Any, TaskContext], None] | None = None,
+        model_runtime: ModelRuntime | None = None,
     ) -> None:
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
@@ -139,11 +142,12 @@ class LocalWorkflow:
         self.on_task = on_task
         self._history: Callable[[dict[str, Any]], None] | None = None
         self.requests = RequestValidator()
-        self.sagemaker = LocalSageMaker(self.storage, self.workdir, scratch=self.scratch, log=log)
+        self.sagemaker = LocalSageMaker(self.storage, self.workdir, scratch=self.scratch, log=log, runtime=model_runtime)
+        images = {"TrainingImage": self.sagemaker.runtime.image, "InferenceImage": self.sagemaker.runtime.image}
         self.ground_truth = LocalGroundTruth(self.storage, answer_key_uri=answer_key_uri, error_rate=annotator_error_rate, seed=seed)
         self.inbox = TaskTokenInbox(self.workdir / "task-tokens", log=log)
-        self.loop_definition = load_definition(ACTIVE_LEARNING_LOOP, SUBSTITUTIONS)
-        self.round_definition = load_definition(ACTIVE_LEARNING, SUBSTITUTIONS)
+        self.loop_definition = load_definition(ACTIVE_LEARNING_LOOP, {**SUBSTITUTIONS, **images})
+        self.round_definition = load_definition(ACTIVE_LEARNING, {**SUBSTITUTIONS, **images})
         handlers: dict[str, Callable[[Any, TaskContext], Any]] = {
             function_arn(module): self._lambda(module) for module in FUNCTIONS.values()
         }

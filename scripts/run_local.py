@@ -30,6 +30,7 @@ from byoal import config_keys, manifest, round_stats
 from byoal.errors import InputError
 from byoal.request import parse_request, validate_request
 from asl_interpreter import NotRedrivable, TaskContext
+from local_runner.model_runtime import ModelRuntime, from_commands
 from local_runner.report import (
     failing_task,
     failure_lines,
@@ -80,6 +81,8 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         "--model", choices=("minilm-tfidf", "keras-scratch"),
         help="the bundled container's model (default minilm-tfidf)",
     )
+    parser.add_argument("--model-train-command", help="run this container's train program instead of the bundled model")
+    parser.add_argument("--model-serve-command", help="... and its serve program (see container/README.md)")
     parser.add_argument("--name", help="execution name (default local-<UTC time>)")
     parser.add_argument("--quiet", action="store_true", help="print only the final table")
     parser.add_argument(
@@ -215,8 +218,11 @@ def summarize(workflow: LocalWorkflow, request: dict[str, Any], output: dict[str
     return summary
 
 
-def workflow_for(request: dict[str, Any], workdir: Path, progress: Progress) -> LocalWorkflow:
-    """The offline workflow for ``request``: its offline Ground Truth stand-in labels from the request's answer key."""
+def workflow_for(
+    request: dict[str, Any], workdir: Path, progress: Progress, runtime: ModelRuntime | None = None
+) -> LocalWorkflow:
+    """The offline workflow for ``request``: its offline Ground Truth stand-in labels from the request's answer key;
+    ``runtime`` runs the model (default: the bundled one, in-process)."""
     config = validate_request(request)
     return LocalWorkflow(
         workdir,
@@ -225,6 +231,7 @@ def workflow_for(request: dict[str, Any], workdir: Path, progress: Progress) -> 
         seed=config["Seed"],
         on_task=progress.on_task,
         log=progress.say,
+        model_runtime=runtime,
     )
 
 
@@ -244,6 +251,7 @@ def main(argv: list[str] | None = None) -> int:
         if arguments.restart:
             discard_run(arguments.workdir)
         progress = Progress(arguments.quiet)
+        runtime = from_commands(arguments.model_train_command, arguments.model_serve_command)
         workflow = LocalWorkflow(arguments.workdir, on_task=progress.on_task, log=progress.say)
         try:
             point = workflow.stopped_execution()
@@ -272,14 +280,14 @@ def main(argv: list[str] | None = None) -> int:
                 )
             if isinstance(point.state_input, dict):
                 progress.round = point.state_input.get("counts", {}).get("next_round", 0)
-            workflow = workflow_for(request, arguments.workdir, progress)
+            workflow = workflow_for(request, arguments.workdir, progress, runtime)
             result = workflow.redrive(point, history=progress.on_event)
         else:
             request = build_request(arguments)
             files = input_files(request, arguments.inputs)
             name = arguments.name or "local-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
             print(f"starting execution {name} in {arguments.workdir}", flush=True)
-            workflow = workflow_for(request, arguments.workdir, progress)
+            workflow = workflow_for(request, arguments.workdir, progress, runtime)
             for uri, path in files.items():
                 workflow.storage.put_file(uri, path)
             progress.say(f"execution {name}: {len(files)} input files in {workflow.storage.root}")

@@ -21,7 +21,8 @@ import numpy as np
 from benchmarks.active_learning.metrics import accuracy, coverage_at_accuracy
 from benchmarks.active_learning.runs import BenchmarkError
 from byoal.storage import LocalStorage
-from local_runner.sagemaker import EMBEDDING_CACHE, load_packed_model
+from local_runner.model_runtime import load_packed_model
+from local_runner.sagemaker import EMBEDDING_CACHE
 from scripts import datasets
 
 HELD_OUT_SEED = 7

@@ -28,7 +28,7 @@ import numpy as np
 from benchmarks.active_learning.metrics import accuracy, coverage_at_accuracy
 from byoal.calibration import choose_threshold
 from byoal.request import DEFAULTS
-from local_runner.sagemaker import CONTAINER_CODE
+from local_runner.model_runtime import CONTAINER_CODE
 from scripts import datasets
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample" / "uci_news_sample.csv.gz"
