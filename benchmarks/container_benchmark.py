@@ -59,8 +59,9 @@ LABEL_NAMES = ["Business", "Entertainment", "Health & Medicine", "Science and Te
 
 sys.path[:0] = [str(REPO), str(CONTAINER)]
 
-from benchmarks.active_learning.metrics import coverage_at_accuracy  # noqa: E402
 from byoal_model.predictor import Predictor  # noqa: E402
+
+from benchmarks.active_learning.metrics import coverage_at_accuracy  # noqa: E402
 
 
 def read_headlines(path: Path) -> list[tuple[str, int]]:
@@ -378,10 +379,11 @@ def serve(
 
 def compare(arguments: argparse.Namespace) -> None:
     """Held-out accuracy and coverage at 95 % of both models on the same seeded splits."""
-    from benchmarks.active_learning.model_comparison import bundled_model, make_split, summarize
     from byoal_model import linear
     from byoal_model.embeddings import Embedder, EmbeddingCache
     from byoal_model.encoder import load_encoder
+
+    from benchmarks.active_learning.model_comparison import bundled_model, make_split, summarize
     from scripts import datasets
 
     encoder = load_encoder()
@@ -518,9 +520,8 @@ def fidelity(arguments: argparse.Namespace) -> None:
     import io
     import zipfile
 
-    from tokenizers import Tokenizer
-
     from byoal_model import encoder as encoder_module
+    from tokenizers import Tokenizer
 
     source = arguments.fidelity
     with zipfile.ZipFile(source) as outer:

@@ -22,7 +22,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from byoal import manifest, records as rec  # noqa: E402
+from byoal import manifest  # noqa: E402
+from byoal import records as rec  # noqa: E402
 from byoal.storage import LOCAL_ROOT_ENV, LocalStorage  # noqa: E402
 
 BUCKET = "bench"
