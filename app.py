@@ -18,6 +18,10 @@ OUTDIR = Path(__file__).resolve().parent / "cdk.out"
 
 
 def main() -> None:
+    """Synthesize the stacks for the context into ``$CDK_OUTDIR`` (default ``cdk.out/`` beside this file).
+
+    Raises :class:`stacks.config.ConfigError` for a bad context value, before anything is written.
+    """
     app = App(outdir=os.environ.get("CDK_OUTDIR") or str(OUTDIR), context=project_context())
     add_stacks(app)
     app.synth()

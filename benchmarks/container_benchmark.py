@@ -40,7 +40,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import requests
@@ -59,16 +61,22 @@ LABEL_NAMES = ["Business", "Entertainment", "Health & Medicine", "Science and Te
 
 sys.path[:0] = [str(REPO), str(CONTAINER)]
 
-from benchmarks.active_learning.metrics import coverage_at_accuracy  # noqa: E402
 from byoal_model.predictor import Predictor  # noqa: E402
+
+from benchmarks.active_learning.metrics import coverage_at_accuracy  # noqa: E402
+
+if TYPE_CHECKING:
+    from byoal_model.embeddings import Embedder
 
 
 def read_headlines(path: Path) -> list[tuple[str, int]]:
+    """(TITLE, class index in :data:`CATEGORIES`) of every row of a gzipped UCI News CSV, in file order."""
     with gzip.open(path, "rt", encoding="utf-8", newline="") as stream:
         return [(row["TITLE"], CATEGORIES.index(row["CATEGORY"])) for row in csv.DictReader(stream)]
 
 
 def write_channel(directory: Path, rows: list[tuple[str, int]]) -> None:
+    """Write ``rows`` as a training channel: ``<directory>/records.jsonl`` of ``{"source", "category"}`` lines."""
     directory.mkdir(parents=True, exist_ok=True)
     with open(directory / "records.jsonl", "w", encoding="utf-8") as stream:
         for text, label in rows:
@@ -76,10 +84,12 @@ def write_channel(directory: Path, rows: list[tuple[str, int]]) -> None:
 
 
 def child_environment(opt_ml: Path, **extra: str) -> dict[str, str]:
+    """This process's environment for a container entry point run on ``opt_ml``, plus ``extra`` variables."""
     return {**os.environ, "PYTHONPATH": str(CONTAINER), "OPT_ML_DIR": str(opt_ml), "TF_CPP_MIN_LOG_LEVEL": "2", **extra}
 
 
 def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago (the OS picks it)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
@@ -238,6 +248,7 @@ def train_round(opt_ml: Path, rows: list[tuple[str, int]], hyperparameters: dict
 
 
 def benchmark_container(arguments: argparse.Namespace) -> None:
+    """Print the default run's figures (module doc): install size, encoding, training per round, the server."""
     rows = read_headlines(arguments.data)
     random.Random(0).shuffle(rows)
     held_out = rows[-arguments.test_size :]
@@ -342,6 +353,12 @@ def serve(
     sizes: list[int] | None = None,
     repeats: int | None = None,
 ) -> None:
+    """Start ``container/serve`` on the model in ``opt_ml`` and print its ``/invocations`` throughput and memory.
+
+    Bodies of ``sizes`` lines (default 1,000 and 10,000, plus concurrent 10,000-line requests with several
+    workers), cycled from ``lines``; ``extra`` is added to the server's environment. Raises
+    :class:`TimeoutError` if the server is not ready within 300 s.
+    """
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
@@ -376,12 +393,39 @@ def serve(
         server.wait(timeout=30)
 
 
+def minilm_tfidf_trainer(
+    embedder: Embedder, *, num_classes: int, logistic_c: float, embedding_weight: float
+) -> Callable[..., Callable[[list[str]], np.ndarray]]:
+    """The default model as a ``model_comparison.Trainer``, embedding every text through ``embedder`` and its cache.
+
+    The trainer takes (texts, labels, validation texts, validation labels, seed) and returns a function from
+    texts to class probabilities (len(texts), num_classes). It fits ``byoal_model.linear`` on the training
+    texts only; the validation set and seed go unused (the fit is deterministic).
+    """
+    from byoal_model import linear
+
+    def train(
+        texts: list[str], labels: list[int], validation_texts: list[str], validation_labels: list[int], seed: int
+    ) -> Callable[[list[str]], np.ndarray]:
+        model = linear.fit_linear(
+            texts,
+            embedder.embed(texts),
+            labels,
+            num_classes=num_classes,
+            logistic_c=logistic_c,
+            embedding_weight=embedding_weight,
+        )
+        return lambda batch: model.predict_proba(batch, embedder.embed(batch))
+
+    return train
+
+
 def compare(arguments: argparse.Namespace) -> None:
     """Held-out accuracy and coverage at 95 % of both models on the same seeded splits."""
-    from benchmarks.active_learning.model_comparison import bundled_model, make_split, summarize
-    from byoal_model import linear
     from byoal_model.embeddings import Embedder, EmbeddingCache
     from byoal_model.encoder import load_encoder
+
+    from benchmarks.active_learning.model_comparison import bundled_model, make_split, summarize
     from scripts import datasets
 
     encoder = load_encoder()
@@ -406,18 +450,12 @@ def compare(arguments: argparse.Namespace) -> None:
             print(
                 f"<!-- {path.name}: {len(rows)} records embedded in {time.perf_counter() - start:.0f} s -->", flush=True
             )
-
-            def minilm_tfidf(texts, labels, validation_texts, validation_labels, seed):
-                model = linear.fit_linear(
-                    texts,
-                    embedder.embed(texts),
-                    labels,
-                    num_classes=num_classes,
-                    logistic_c=arguments.logistic_c,
-                    embedding_weight=arguments.embedding_weight,
-                )
-                return lambda batch: model.predict_proba(batch, embedder.embed(batch))
-
+            minilm_tfidf = minilm_tfidf_trainer(
+                embedder,
+                num_classes=num_classes,
+                logistic_c=arguments.logistic_c,
+                embedding_weight=arguments.embedding_weight,
+            )
             trainers = {"minilm-tfidf": minilm_tfidf, "keras-scratch": bundled_model(num_classes)}
             splits = [
                 make_split(rows, size=arguments.labels, held_out=arguments.held_out, seed=seed)
@@ -427,7 +465,8 @@ def compare(arguments: argparse.Namespace) -> None:
                 scores, seconds = [], []
                 for seed, split in enumerate(splits):
                     start = time.perf_counter()
-                    predict = trainer(*zip(*split.train), *zip(*split.validation), seed)
+                    # zip(*rows) transposes (text, label) pairs: every row has exactly two items.
+                    predict = trainer(*zip(*split.train, strict=True), *zip(*split.validation, strict=True), seed)
                     seconds.append(time.perf_counter() - start)
                     texts, labels = (
                         [text for text, _ in split.held_out],
@@ -518,9 +557,8 @@ def fidelity(arguments: argparse.Namespace) -> None:
     import io
     import zipfile
 
-    from tokenizers import Tokenizer
-
     from byoal_model import encoder as encoder_module
+    from tokenizers import Tokenizer
 
     source = arguments.fidelity
     with zipfile.ZipFile(source) as outer:
@@ -559,6 +597,7 @@ def fidelity(arguments: argparse.Namespace) -> None:
 
 
 def main() -> None:
+    """Parse the options and run the default benchmark, ``--compare`` or ``--fidelity``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=SAMPLE if SAMPLE.exists() else SHARED / "uci_news_dev.csv.gz")
     parser.add_argument("--model", choices=("minilm-tfidf", "keras-scratch"), default="minilm-tfidf")

@@ -22,7 +22,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from byoal import manifest, records as rec  # noqa: E402
+from byoal import manifest  # noqa: E402
+from byoal import records as rec  # noqa: E402
 from byoal.storage import LOCAL_ROOT_ENV, LocalStorage  # noqa: E402
 
 BUCKET = "bench"
@@ -39,7 +40,10 @@ HEADLINES = [
 
 
 def generate(storage: LocalStorage, total: int) -> dict[str, str]:
-    """A working manifest (10 % human-labeled), the round's auto-labels (60 %), a human batch (5,000)."""
+    """A working manifest (10 % human-labeled), the round's auto-labels (60 %), a human batch (5,000).
+
+    ``total`` records in all; returns the URIs of the four manifests written, under :data:`ROOT`.
+    """
     working, autolabels = ROOT + "working/with-ids.manifest", ROOT + "rounds/001/autolabels.manifest"
     human_in, human_out = ROOT + "labeling-jobs/job/input.manifest", ROOT + "labeling-jobs/job/output.manifest"
     human = {"class-name": "Business", "confidence": 1.0, "human-annotated": "yes", "type": rec.LABEL_TYPE,
@@ -59,11 +63,17 @@ def generate(storage: LocalStorage, total: int) -> dict[str, str]:
     ))
     batch = [i for i in range(total) if i % 10 == 7][:5000]
     manifest.write_records(storage, human_in, ({"source": f"{HEADLINES[i % 4]} #{i}", "byoal-id": i} for i in batch))
-    manifest.write_records(storage, human_out, ({"byoal-id": i, "category": 1, "category-metadata": human} for i in batch))
+    manifest.write_records(
+        storage, human_out, ({"byoal-id": i, "category": 1, "category-metadata": human} for i in batch)
+    )
     return {"working": working, "autolabels": autolabels, "human_in": human_in, "human_out": human_out}
 
 
-def run_step(step: str, uris: dict[str, str], results) -> None:
+def run_step(step: str, uris: dict[str, str], results: multiprocessing.queues.Queue[tuple[float, float]]) -> None:
+    """Run one step's handler on the manifests at ``uris``; put (seconds, this process's peak RSS in MB) on ``results``.
+
+    Meant to run in a fresh process, so that the peak memory is the step's alone.
+    """
     from byoal.labels import label_category_document
     from byoal.storage import storage_from_environment, write_bytes
     from lambdas import count_records, export_manifest, merge_labels, validate_input
@@ -90,7 +100,8 @@ def run_step(step: str, uris: dict[str, str], results) -> None:
         merge_labels.handler({**state, "kind": "model", "autolabels": autolabels})
     elif step == "merge human labels":
         batch = {"job_name": "job", "round": 1, "count": 5000, "input_manifest": uris["human_in"]}
-        merge_labels.handler({**state, "kind": "human", "human_batch": batch, "human_labels": {"output_manifest": uris["human_out"]}})
+        human_labels = {"output_manifest": uris["human_out"]}
+        merge_labels.handler({**state, "kind": "human", "human_batch": batch, "human_labels": human_labels})
     elif step == "export":
         export_manifest.handler(state)
     elapsed = time.perf_counter() - started
@@ -98,6 +109,7 @@ def run_step(step: str, uris: dict[str, str], results) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Generate the manifests, then time each step in its own spawned process and print a table; returns 0."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--workdir", type=Path, help="where to write the generated manifests (default: a temp dir)")
@@ -108,7 +120,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     uris = generate(storage, args.records)
     size = Path(storage.path(uris["working"])).stat().st_size / 1e6
-    print(f"generated {args.records:,} records ({size:.0f} MB working manifest) in {time.perf_counter() - started:.1f} s")
+    seconds = time.perf_counter() - started
+    print(f"generated {args.records:,} records ({size:.0f} MB working manifest) in {seconds:.1f} s")
     print(f"{'step':<22}{'seconds':>9}{'records/s':>12}{'peak MB':>9}")
     context = multiprocessing.get_context("spawn")
     for step in ("validate input", "count", "merge model labels", "merge human labels", "export"):

@@ -26,6 +26,8 @@ def project_context() -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class AppStacks:
+    """What :func:`add_stacks` added: the configuration it read and the stacks (no pipeline stack without one)."""
+
     config: AppConfig
     workflow: WorkflowStack
     pipeline: PipelineStack | None
@@ -37,6 +39,12 @@ def deployment_environment() -> Environment:
 
 
 def add_stacks(app: App, *, env: Environment | None = None) -> AppStacks:
+    """Add the workflow stack (``Byoal-<stage>``), and the pipeline stack when configured, to ``app``.
+
+    ``env`` defaults to :func:`deployment_environment`. Also registers cdk-nag's AWS Solutions checks on the
+    app, so synthesis reports any unacknowledged finding. Raises :class:`stacks.config.ConfigError` for a bad
+    context value.
+    """
     config = read_config(app.node)
     env = env or deployment_environment()
     workflow = WorkflowStack(app, config.workflow.stack_name, config=config.workflow, env=env)

@@ -88,6 +88,10 @@ class EcrImage:
 
     @classmethod
     def parse(cls, uri: str) -> EcrImage:
+        """Split ``<account>.dkr.ecr.<region>.amazonaws.com[.cn]/<repository>:<tag>`` (or ``@sha256:<digest>``).
+
+        Raises :class:`ConfigError` for any other form (another registry, no tag or digest).
+        """
         match = _ECR_IMAGE.match(uri)
         if not match:
             raise ConfigError(
@@ -99,6 +103,8 @@ class EcrImage:
 
 @dataclass(frozen=True)
 class PipelineConfig:
+    """The pipeline stack's source: a CodeConnections connection ARN, a GitHub ``owner/name`` and its branch."""
+
     connection_arn: str
     repository: str
     branch: str
@@ -106,6 +112,8 @@ class PipelineConfig:
 
 @dataclass(frozen=True)
 class WorkflowConfig:
+    """The workflow stack's settings, validated: ``image`` is None for the bundled image (or BlazingText's)."""
+
     stage: Stage
     training_instance_type: str
     transform_instance_type: str
@@ -115,10 +123,12 @@ class WorkflowConfig:
 
     @property
     def removal_policy(self) -> RemovalPolicy:
+        """RETAIN the stateful resources (buckets, logs) in prod; DESTROY them with a dev stack."""
         return RemovalPolicy.RETAIN if self.stage == "prod" else RemovalPolicy.DESTROY
 
     @property
     def log_retention(self) -> logs.RetentionDays:
+        """``log_retention_days`` as the ``RetentionDays`` value CloudWatch Logs takes."""
         return LOG_RETENTION[self.log_retention_days]
 
     @property
@@ -128,11 +138,14 @@ class WorkflowConfig:
 
     @property
     def stack_name(self) -> str:
+        """The workflow stack's name, ``Byoal-dev`` or ``Byoal-prod``."""
         return f"Byoal-{self.stage}"
 
 
 @dataclass(frozen=True)
 class AppConfig:
+    """The whole app's configuration: the workflow stack's, and the pipeline stack's (None: no pipeline stack)."""
+
     workflow: WorkflowConfig
     pipeline: PipelineConfig | None
 
@@ -210,7 +223,12 @@ def _pipeline(node: Node) -> PipelineConfig | None:
 
 
 def read_config(node: Node) -> AppConfig:
-    """The configuration from the context visible at ``node`` (the app)."""
+    """The configuration from the context visible at ``node`` (the app).
+
+    Raises :class:`ConfigError`, naming the key, for a value that is not a string, an unknown stage or
+    algorithm, a malformed instance type, image URI or connection ARN, a retention CloudWatch Logs does not
+    offer, or only one of ``pipelineConnectionArn`` and ``pipelineRepository``.
+    """
     stage: Stage = _choice(node, "stage", STAGES, "dev")  # type: ignore[assignment]
     image_uri = _text(node, "imageUri")
     workflow = WorkflowConfig(

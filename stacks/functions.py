@@ -39,7 +39,11 @@ def function_id(placeholder: str) -> str:
 
 
 class StepLambda(Construct):
-    """A handler in ``lambdas/`` as a function, with its own role and log group."""
+    """The handler ``lambdas/<module>.py`` as a function (``function``), with its own role (``role``) and log group.
+
+    The role may list the data bucket, read, write and abort uploads of its objects, write to this log group
+    and send X-Ray traces. Python 3.12 on arm64, 15 minutes, 2048 MB (4096 MB for ``active_learning``).
+    """
 
     def __init__(
         self,
@@ -153,7 +157,10 @@ class WorkflowFunctions(Construct):
         its name (a reference to the machine would be a circular dependency).
         """
         by_name = Stack.of(self).format_arn(
-            service="states", resource="stateMachine", resource_name=state_machine_name, arn_format=ArnFormat.COLON_RESOURCE_NAME
+            service="states",
+            resource="stateMachine",
+            resource_name=state_machine_name,
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
         )
         for step, resource in ((self._resume, state_machine_arn), (self._batch, by_name)):
             step.role.add_to_principal_policy(

@@ -32,6 +32,8 @@ class Target(Enum):
 
 @dataclass(frozen=True)
 class Permission:
+    """IAM ``actions`` on one kind of resource (``target``), with ``source``: the page or issue that requires them."""
+
     actions: tuple[str, ...]
     target: Target
     source: str

@@ -72,7 +72,13 @@ _ECR_PULL_ACTIONS = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ec
 
 
 class ModelImage(Construct):
-    """``image_uri`` for the training job and the model; ``pull_statements`` for the role that runs them."""
+    """``image_uri`` for the training job and the model; ``pull_statements`` for the role that runs them.
+
+    ``image`` (a user's ECR image) wins; else ``algorithm=blazingtext`` resolves BlazingText's image for the
+    stack's Region through a CloudFormation mapping; else the bundled image is staged from ``container/``.
+    Raises :class:`~stacks.config.ConfigError` for BlazingText in a known Region missing from
+    :data:`BLAZINGTEXT_REGISTRIES`.
+    """
 
     def __init__(
         self,

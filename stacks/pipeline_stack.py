@@ -76,6 +76,13 @@ class WorkflowStage(Stage):
 
 
 class PipelineStack(Stack):
+    """A self-mutating CDK pipeline: source from CodeConnections, synth (``pytest``, ``cdk synth``), the dev stage.
+
+    The dev stage deploys ``config.workflow`` with ``stage=dev`` whatever the context's stage. The
+    artifacts sit in a KMS-encrypted bucket (key rotation on, 90-day expiry) that logs its accesses to a
+    second bucket. Raises :class:`ValueError` when ``config.pipeline`` is None.
+    """
+
     def __init__(self, scope: Construct, construct_id: str, *, config: AppConfig, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, **kwargs)
         if config.pipeline is None:

@@ -22,6 +22,13 @@ SAGEMAKER_METRIC_NAMESPACES = "/aws/sagemaker/*"
 
 
 class SageMakerRole(Construct):
+    """``role``, assumed by ``sagemaker.amazonaws.com`` (training, models, transform and labeling jobs).
+
+    It may list the data bucket, read, write and abort uploads of its objects, pull the model image (plus the
+    account-wide ECR authorization token), write to the ``/aws/sagemaker/*`` log groups and put metrics in
+    the ``/aws/sagemaker/*`` namespaces.
+    """
+
     def __init__(self, scope: Construct, construct_id: str, *, bucket: s3.IBucket, image: ModelImage) -> None:
         super().__init__(scope, construct_id)
         self.role = iam.Role(

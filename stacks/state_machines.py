@@ -97,6 +97,12 @@ class _Grants:
         self._statements: dict[str, tuple[set[str], dict[str, None], dict[str, Any] | None, str]] = {}
 
     def add_definition(self, definition: dict[str, Any]) -> None:
+        """Add the statements every Task state of ``definition`` (a parsed, rendered ASL document) needs.
+
+        Raises :class:`ValueError` for an integration ARN that does not start with ``INTEGRATION_PREFIX``,
+        an integration missing from ``INTEGRATIONS``, or a function or state machine not given as a
+        ``${Placeholder}``.
+        """
         for state in task_states(definition):
             resource: str = state["Resource"]
             if ":states:::" in resource and not resource.startswith(INTEGRATION_PREFIX):
@@ -178,7 +184,14 @@ class _Grants:
 
 
 class WorkflowStateMachines(Construct):
-    """``loop`` (``ActiveLearningLoop-<stage>``) runs rounds of ``round`` (``ActiveLearning-<stage>``)."""
+    """``loop`` (``ActiveLearningLoop-<stage>``) runs rounds of ``round`` (``ActiveLearning-<stage>``).
+
+    Each machine gets its own role, trusted by ``states.amazonaws.com`` from this account only and holding
+    the statements its Task states need, a log group ``/aws/vendedlogs/states/<name>`` (level ALL; the loop
+    without execution data) and X-Ray tracing. ``functions`` maps each definition placeholder
+    (``ValidateInputFunctionArn``, ...) to its function; ``substitutions`` holds every placeholder's value.
+    Raises :class:`ValueError` when a definition uses an integration with no known permissions.
+    """
 
     def __init__(
         self,

@@ -22,6 +22,13 @@ ACCESS_LOG_PREFIX = "data-bucket/"
 
 
 class Storage(Construct):
+    """``bucket`` (versioned, SSE-S3, TLS only, no public access) and ``log_bucket`` for its server access logs.
+
+    ``bucket`` aborts incomplete multipart uploads after 7 days and expires noncurrent versions after 30;
+    ``log_bucket`` expires access logs after 365 days. ``removal_policy`` and ``auto_delete_objects`` apply
+    to both buckets.
+    """
+
     def __init__(
         self, scope: Construct, construct_id: str, *, removal_policy: RemovalPolicy, auto_delete_objects: bool
     ) -> None:

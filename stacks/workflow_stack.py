@@ -28,6 +28,14 @@ OUTPUT_KEYS = (
 
 
 class WorkflowStack(Stack):
+    """One deployment of the workflow (``Byoal-<stage>``) for a :class:`~stacks.config.WorkflowConfig`.
+
+    Creates the data and access-log buckets, the model image, the SageMaker execution role, one Lambda
+    function per step and both state machines, lets the Callback functions answer the loop's task tokens,
+    and exports :data:`OUTPUT_KEYS` as stack outputs. Raises :class:`~stacks.config.ConfigError` when
+    ``algorithm=blazingtext`` names a Region with no known BlazingText image.
+    """
+
     def __init__(self, scope: Construct, construct_id: str, *, config: WorkflowConfig, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, **kwargs)
         storage = Storage(

@@ -37,12 +37,15 @@ def staged_files(model_dir: Path) -> Iterator[Path]:
 
 
 def write_metadata(directory: Path, metadata: dict[str, Any]) -> None:
+    """Write ``metadata`` (JSON-serializable) to ``<directory>/metadata.json``, indented."""
     (directory / METADATA_FILE).write_text(json.dumps(metadata, indent=2) + "\n", encoding="utf-8")
 
 
 def read_metadata(model_dir: Path) -> dict[str, Any]:
+    """``<model_dir>/metadata.json``, parsed; raises :class:`OSError` when missing, ``JSONDecodeError`` if not JSON."""
     return json.loads((model_dir / METADATA_FILE).read_text(encoding="utf-8"))
 
 
 def is_complete(model_dir: Path) -> bool:
+    """Whether ``model_dir`` holds ``metadata.json`` and one of :data:`MODEL_FILES`."""
     return (model_dir / METADATA_FILE).is_file() and any((model_dir / name).is_file() for name in MODEL_FILES)

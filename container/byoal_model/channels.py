@@ -23,6 +23,8 @@ class ChannelError(ValueError):
 
 @dataclass(frozen=True)
 class Channel:
+    """One channel's records, in file then line order: ``texts[i]`` has class index ``labels[i]``."""
+
     name: str
     texts: list[str]
     labels: list[int]
@@ -75,7 +77,12 @@ def _records(
 
 
 def read_channel(directory: Path, name: str, *, label_attribute: str, num_classes: int | None) -> Channel:
-    """All records of one channel; with ``num_classes`` unknown, labels are only checked to be >= 0."""
+    """All records of one channel; with ``num_classes`` unknown, labels are only checked to be >= 0.
+
+    Raises :class:`ChannelError` when ``directory`` is missing or holds no records, or for a file that is not
+    UTF-8 or a line that is not a JSON object with a ``source`` string and an integer class index in range
+    under ``label_attribute``; the message names the file and line.
+    """
     if not directory.is_dir():
         raise ChannelError(f"channel '{name}' is missing: {directory} is not a directory")
     records = [

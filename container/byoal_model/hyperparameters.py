@@ -28,6 +28,14 @@ class HyperparameterError(ValueError):
 
 @dataclass(frozen=True)
 class Hyperparameters:
+    """The parsed hyperparameters with their defaults; container/README.md has the table with meanings and ranges.
+
+    ``epochs``, ``vocab_size``, ``max_len`` (tokens), ``embedding_dim``, ``dropout``, ``batch_size``,
+    ``learning_rate`` (Adam) and ``early_stopping_patience`` (epochs) apply to ``keras-scratch``;
+    ``logistic_c``, ``embedding_weight`` and ``encoder_path`` to ``minilm-tfidf``. ``num_classes`` None
+    (with no ``label_names``) means: the largest label in the channels plus one.
+    """
+
     epochs: int = 10
     vocab_size: int = 5000
     max_len: int = 100
@@ -46,6 +54,7 @@ class Hyperparameters:
     encoder_path: str = ""
 
     def to_json(self) -> dict[str, Any]:
+        """Every field by name, JSON-serializable (``label_names`` as a list), as ``metadata.json`` records them."""
         values = {field.name: getattr(self, field.name) for field in fields(self)}
         if self.label_names is not None:
             values["label_names"] = list(self.label_names)
@@ -173,7 +182,11 @@ _PARSERS: dict[str, Callable[[str, Any], Any]] = {
 
 
 def parse_hyperparameters(raw: Mapping[str, Any]) -> tuple[Hyperparameters, list[str]]:
-    """Validated hyperparameters and the names that were ignored because this model does not know them."""
+    """Validated hyperparameters and the names that were ignored because this model does not know them.
+
+    ``raw`` maps names to SageMaker's strings or to JSON values. Raises :class:`HyperparameterError`
+    naming the first bad value, or when ``num_classes`` disagrees with the length of ``label_names``.
+    """
     values = {name: _PARSERS[name](name, value) for name, value in raw.items() if name in _PARSERS}
     unknown = sorted(name for name in raw if name not in _PARSERS)
     label_names = values.get("label_names")
@@ -208,7 +221,10 @@ def hyperparameter_schema() -> dict[str, Any]:
 
 
 def read_hyperparameters_file(path: Path) -> dict[str, Any]:
-    """The raw name -> value mapping; a missing file means all defaults."""
+    """The raw name -> value mapping; a missing file means all defaults.
+
+    Raises :class:`HyperparameterError` when the file is not UTF-8 JSON or not a JSON object.
+    """
     if not path.exists():
         return {}
     try:

@@ -45,6 +45,10 @@ class LinearTextModel:
     embedding_weight: float
 
     def features(self, texts: list[str], embeddings: np.ndarray) -> sparse.csr_matrix:
+        """Float32 CSR matrix (len(texts), word + char vocabulary + dimension): the three blocks side by side.
+
+        ``embeddings`` has shape (len(texts), dimension); its block is left out when ``embedding_weight`` is 0.
+        """
         blocks = [self.word.transform(texts), self.char.transform(texts)]
         if self.embedding_weight > 0:
             blocks.append(sparse.csr_matrix(embeddings * np.float32(self.embedding_weight)))
@@ -70,6 +74,11 @@ def fit_linear(
     logistic_c: float,
     embedding_weight: float,
 ) -> LinearTextModel:
+    """Fit both TF-IDF vocabularies on ``texts``, then the logistic regression on their features.
+
+    ``embeddings`` has shape (len(texts), dimension); ``labels`` are class indexes below ``num_classes``.
+    Raises scikit-learn's :class:`ValueError` when ``labels`` hold fewer than two classes.
+    """
     word, char = _vectorizers()
     word.fit(texts)
     char.fit(texts)

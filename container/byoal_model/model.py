@@ -7,6 +7,7 @@ takes cleaned strings and carries its own vocabulary.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import keras
 
@@ -30,7 +31,8 @@ class KnownWordAverage(keras.layers.Layer):
     headline with no words gives zeros, not NaN: one NaN would poison a whole training batch.
     """
 
-    def call(self, inputs):
+    def call(self, inputs: list[Any]) -> Any:
+        """``[embeddings (batch, max_len, dim), token_ids (batch, max_len)]`` -> float (batch, dim)."""
         embeddings, token_ids = inputs
         known = keras.ops.cast(keras.ops.greater(token_ids, OUT_OF_VOCABULARY_ID), embeddings.dtype)
         words = keras.ops.sum(keras.ops.cast(keras.ops.greater(token_ids, PADDING_ID), embeddings.dtype), axis=1)
@@ -77,4 +79,5 @@ def build_text_model(vectorizer: keras.layers.TextVectorization, classifier: ker
 
 
 def load_text_model(path: Path) -> keras.Model:
+    """The saved text model (``model.keras``), uncompiled: it only predicts."""
     return keras.models.load_model(path, compile=False)

@@ -35,7 +35,7 @@ DECIMALS = 6
 class Predictor:
     """Either model kind behind one interface: a Keras model (``model.keras``) or a ``LinearTextModel``."""
 
-    def __init__(self, model: Any, metadata: dict[str, Any], *, embedder: Any = None):
+    def __init__(self, model: Any, metadata: dict[str, Any], *, embedder: Any = None) -> None:
         self.classes: list[str] = list(metadata["classes"])
         self.num_classes: int = len(self.classes)
         self.metadata = metadata
@@ -88,7 +88,8 @@ class Predictor:
         return cls(joblib.load(model_dir / artifacts.LINEAR_MODEL_FILE), metadata, embedder=embedder)
 
     def predict_proba(self, texts: list[str], embeddings: list[Any] | None = None) -> np.ndarray:
-        """Class probabilities, one row per text; ``embeddings``: each record's ``byoal-embedding`` or None.
+        """Class probabilities (len(texts), num_classes), rows summing to 1; ``embeddings``: each record's
+        ``byoal-embedding`` or None.
 
         Raises byoal_model.embeddings.EmbeddingFieldError for a malformed ``byoal-embedding``.
         """
@@ -138,7 +139,7 @@ class EmbeddingService:
     again (byoal_model.embeddings). No trained model is needed, only the encoder.
     """
 
-    def __init__(self, embedder: Any):
+    def __init__(self, embedder: Any) -> None:
         self.embedder = embedder
 
     @classmethod
@@ -150,6 +151,10 @@ class EmbeddingService:
         return cls(Embedder.with_cache_from_environment(load_encoder(encoder_path)))
 
     def embed_records(self, texts: list[str], embeddings: list[Any] | None = None) -> list[dict[str, Any]]:
+        """One ``{"byoal-embedding": ...}`` dict per text, in order; a record's own valid embedding is reused.
+
+        Raises :class:`BadRecordError` (1-based line) for a malformed ``byoal-embedding``.
+        """
         from byoal_model.embeddings import EMBEDDING_FIELD, EmbeddingFieldError, encode_field
 
         try:
@@ -160,6 +165,7 @@ class EmbeddingService:
         return [{EMBEDDING_FIELD: encode_field(encoder_id, vector)} for vector in vectors]
 
     def predict_texts(self, texts: list[str]) -> list[dict[str, Any]]:
+        """:meth:`embed_records` of texts that carry no embedding, with ``Predictor.predict_texts``' signature."""
         return self.embed_records(texts)
 
     def predict_jsonlines(self, body: bytes | str) -> bytes:
@@ -167,5 +173,6 @@ class EmbeddingService:
         return encode_jsonlines(self.embed_records(*parse_jsonlines_with_embeddings(body)))
 
     def predict_json(self, body: bytes | str) -> dict[str, Any]:
+        """The embedding of a body holding one JSON record; raises BadRecordError if it is malformed."""
         text, embedding = parse_json_record_with_embedding(body)
         return self.embed_records([text], [embedding])[0]

@@ -35,7 +35,10 @@ def _decode(body: bytes | str) -> str:
 
 
 def record_text(record: Any, line_number: int = 1) -> str:
-    """The text of one parsed record: a string, or an object's ``source`` string."""
+    """The text of one parsed record: a string, or an object's ``source`` string.
+
+    Raises :class:`BadRecordError` (at ``line_number``) for anything else.
+    """
     if isinstance(record, str):
         return record
     if isinstance(record, dict) and isinstance(record.get(SOURCE_FIELD), str):
@@ -49,7 +52,7 @@ def record_embedding(record: Any) -> Any:
 
 
 def parse_json_record(body: bytes | str) -> str:
-    """The text of a body holding exactly one JSON record."""
+    """The text of a body holding exactly one JSON record; raises :class:`BadRecordError` if it is not one."""
     return parse_json_record_with_embedding(body)[0]
 
 
@@ -63,7 +66,7 @@ def parse_json_record_with_embedding(body: bytes | str) -> tuple[str, Any]:
 
 
 def parse_jsonlines(body: bytes | str) -> list[str]:
-    """The text of every line, in order."""
+    """The text of every line, in order; raises :class:`BadRecordError` naming the first bad line."""
     return parse_jsonlines_with_embeddings(body)[0]
 
 
@@ -86,8 +89,10 @@ def parse_jsonlines_with_embeddings(body: bytes | str) -> tuple[list[str], list[
 
 
 def encode_json(prediction: dict[str, Any]) -> str:
+    """One prediction as compact JSON, without a newline."""
     return json.dumps(prediction, separators=(",", ":"))
 
 
 def encode_jsonlines(predictions: list[dict[str, Any]]) -> bytes:
+    """Predictions as UTF-8 JSON Lines, one line per prediction in order, each ending in ``\\n``."""
     return "".join(encode_json(prediction) + "\n" for prediction in predictions).encode("utf-8")

@@ -48,6 +48,8 @@ log = logging.getLogger("byoal_model.serve")
 
 @dataclass(frozen=True)
 class ServerSettings:
+    """gunicorn's worker count and request timeout (seconds), the port, and the serving mode with its encoder."""
+
     workers: int
     timeout: int
     port: int
@@ -56,6 +58,10 @@ class ServerSettings:
 
     @classmethod
     def from_environment(cls) -> ServerSettings:
+        """Read the variables in the module doc; exits (``SystemExit``) for an unknown ``BYOAL_SERVE_MODE``.
+
+        A non-integer ``MODEL_SERVER_WORKERS``, ``MODEL_SERVER_TIMEOUT`` or port raises :class:`ValueError`.
+        """
         mode = os.environ.get(SERVE_MODE_ENV) or "predict"
         if mode not in SERVE_MODES:
             raise SystemExit(f"{SERVE_MODE_ENV} is {mode!r}; expected one of {', '.join(SERVE_MODES)}")
@@ -75,11 +81,16 @@ class ModelSlot:
         self.predictor = predictor
 
     def load_in_background(self, model_dir: Path) -> threading.Thread:
+        """Start (and return) a daemon thread that waits for a complete model in ``model_dir`` and loads it.
+
+        A model that fails to load is logged and leaves the slot empty, so ``/ping`` stays 503.
+        """
         thread = threading.Thread(target=self._load, args=(model_dir,), name="model-loader", daemon=True)
         thread.start()
         return thread
 
     def load_encoder_in_background(self, encoder_path: str) -> threading.Thread:
+        """Start (and return) a daemon thread that loads the encoder (``""``: the bundled one) for ``embed`` mode."""
         thread = threading.Thread(target=self._load_encoder, args=(encoder_path,), name="encoder-loader", daemon=True)
         thread.start()
         return thread
@@ -121,6 +132,10 @@ def _error(status: int, message: str) -> tuple[Response, int]:
 
 
 def create_app(slot: ModelSlot, max_concurrent_transforms: int) -> Flask:
+    """The Flask app with the three routes of the module doc, predicting with whatever ``slot`` holds.
+
+    ``/execution-parameters`` answers ``max_concurrent_transforms``, ``MULTI_RECORD`` and 6 MB payloads.
+    """
     app = Flask("byoal_model")
 
     @app.get("/ping")
@@ -157,12 +172,15 @@ def create_app(slot: ModelSlot, max_concurrent_transforms: int) -> Flask:
 
 
 class GunicornServer(BaseApplication):
+    """gunicorn with sync workers, configured from :class:`ServerSettings`; each worker loads its own model."""
+
     def __init__(self, settings: ServerSettings, model_dir: Path):
         self.settings = settings
         self.model_dir = model_dir
         super().__init__()
 
     def load_config(self) -> None:
+        """Bind ``0.0.0.0:<port>`` with the settings' workers and timeout, sync workers, no control socket."""
         options = {
             "bind": f"0.0.0.0:{self.settings.port}",
             "workers": self.settings.workers,
@@ -175,6 +193,7 @@ class GunicornServer(BaseApplication):
             self.cfg.set(name, value)
 
     def load(self) -> Flask:
+        """The worker's app, its model (or encoder) loading in the background."""
         # Called in each worker after the fork: every worker loads its own model.
         slot = ModelSlot()
         if self.settings.mode == "embed":
@@ -185,6 +204,7 @@ class GunicornServer(BaseApplication):
 
 
 def main() -> None:
+    """Serve until gunicorn is stopped; the model comes from ``$OPT_ML_DIR/model`` (default ``/opt/ml/model``)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s [%(process)d] %(levelname)s %(message)s")
     settings = ServerSettings.from_environment()
     model_dir = MlPaths.from_environment().model_dir

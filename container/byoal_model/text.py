@@ -18,4 +18,5 @@ def clean_text(text: str) -> str:
 
 
 def clean_texts(texts: list[str]) -> list[str]:
+    """:func:`clean_text` of each text, in order."""
     return [clean_text(text) for text in texts]

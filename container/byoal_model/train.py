@@ -47,6 +47,7 @@ def class_names(hyperparameters: Hyperparameters, channels: dict[str, Channel]) 
 
 
 def check_classes(train: Channel, classes: list[str]) -> None:
+    """Raise :class:`TrainingDataError` when the ``train`` channel holds fewer than two classes."""
     present = sorted(set(train.labels))
     if len(present) < 2:
         raise TrainingDataError(
@@ -56,6 +57,12 @@ def check_classes(train: Channel, classes: list[str]) -> None:
 
 
 def train(paths: MlPaths) -> None:
+    """Read the hyperparameters and channels under ``paths``, fit the chosen model, publish it in ``model/``.
+
+    Unknown hyperparameters are ignored with a warning. Raises :class:`HyperparameterError`,
+    :class:`ChannelError`, :class:`TrainingDataError` or ``EncoderError`` for bad inputs; ``model/`` then
+    gets no new files.
+    """
     hyperparameters, unknown = parse_hyperparameters(read_hyperparameters_file(paths.hyperparameters_file))
     for name in unknown:
         print(f"warning: ignoring unknown hyperparameter '{name}'", flush=True)
@@ -168,6 +175,7 @@ def _train_linear(
 
 
 def failure_reason(error: Exception) -> str:
+    """What goes to ``output/failure``: the message of an expected input error, else its type, message and traceback."""
     if isinstance(error, _expected_errors()):
         return str(error)
     return f"unexpected error: {type(error).__name__}: {error}\n\n{traceback.format_exc()}"

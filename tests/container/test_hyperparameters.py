@@ -1,7 +1,6 @@
 import json
 
 import pytest
-
 from byoal_model.hyperparameters import (
     HyperparameterError,
     Hyperparameters,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-
 from stacks.application import PIPELINE_STACK_NAME
 from tests.stacks.synth import PIPELINE_CONTEXT, Synthesized
 from tests.stacks.template import resources
