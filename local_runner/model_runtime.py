@@ -36,7 +36,7 @@ from typing import IO, Any, Protocol
 
 from byoal.errors import InputError
 from byoal.hyperparameters import LOCAL_BUNDLED_IMAGE
-from local_runner.asl import TaskFailure
+from asl_interpreter import TaskFailure
 
 REPO = Path(__file__).resolve().parents[1]
 CONTAINER_CODE = REPO / "container"

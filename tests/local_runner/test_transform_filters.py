@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from local_runner.asl import TaskFailure
+from asl_interpreter import TaskFailure
 from local_runner.sagemaker import select_fields
 
 RECORD = {"byoal-id": 7, "source": "Stocks rally", "SageMakerOutput": {"label": 1, "probabilities": [0.2, 0.8]},
