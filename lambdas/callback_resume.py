@@ -3,7 +3,8 @@
 Event and result: :class:`byoal.step_contracts.CallbackResumeEvent`/``CallbackResumeResult``
 (``pending``: the batch's pending file, ``layout.callback_pending``). Each labeled line needs the batch
 record's ``byoal-id`` and the label attribute (a class index); metadata is added in the Ground Truth
-format when the line has none (byoal.labeled_batch). The labels are checked before anything is written or the execution resumes, so a bad file can be fixed and sent again.
+format when the line has none (byoal.labeled_batch). The labels are checked before anything is
+written or the execution resumes, so a bad file can be fixed and sent again.
 
 A batch is labeled once: the labels object is written only if absent (a conditional write), and
 only then is the task token used. A second submission for the batch is refused and changes

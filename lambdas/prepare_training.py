@@ -51,7 +51,9 @@ def _channel(name: str, uri: str, algorithm: str, attribute: str) -> dict[str, A
         }
     return {
         "ChannelName": name,
-        "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": uri, "S3DataDistributionType": "FullyReplicated"}},
+        "DataSource": {
+            "S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": uri, "S3DataDistributionType": "FullyReplicated"}
+        },
         "ContentType": "application/jsonlines",
         "CompressionType": "None",
     }
@@ -59,9 +61,12 @@ def _channel(name: str, uri: str, algorithm: str, attribute: str) -> dict[str, A
 
 def training_settings(config: dict[str, Any], *, algorithm: str, training_image: str) -> dict[str, Any]:
     """``{"AlgorithmSpecification", "HyperParameters"}`` of the training job (hyperparameters as strings, the
-    request's ``HyperParameters`` over the defaults); InputError for an algorithm other than ``bundled``/``blazingtext``."""
+    request's ``HyperParameters`` over the defaults); InputError for an algorithm other than ``bundled`` or
+    ``blazingtext``."""
     if algorithm == "blazingtext":
-        hyperparameters = {"mode": "supervised", "epochs": "10", "early_stopping": "True", "patience": "2", "min_epochs": "3"}
+        hyperparameters = {
+            "mode": "supervised", "epochs": "10", "early_stopping": "True", "patience": "2", "min_epochs": "3"
+        }
         specification = {"TrainingImage": training_image, "TrainingInputMode": "Pipe"}
     elif algorithm == "bundled":
         hyperparameters = {
@@ -70,10 +75,14 @@ def training_settings(config: dict[str, Any], *, algorithm: str, training_image:
             "label_names": json.dumps(config["Labels"]),
             "seed": str(config["Seed"]),
         }
-        specification = {"TrainingImage": training_image, "TrainingInputMode": "File", "MetricDefinitions": METRIC_DEFINITIONS}
+        specification = {
+            "TrainingImage": training_image, "TrainingInputMode": "File", "MetricDefinitions": METRIC_DEFINITIONS
+        }
     else:
         raise InputError(f"model algorithm must be 'bundled' or 'blazingtext', got {algorithm!r}")
-    return {"AlgorithmSpecification": specification, "HyperParameters": {**hyperparameters, **config["HyperParameters"]}}
+    return {
+        "AlgorithmSpecification": specification, "HyperParameters": {**hyperparameters, **config["HyperParameters"]}
+    }
 
 
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
@@ -106,7 +115,8 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
 
     available = sum(1 for _ in training_records())
     chosen = choose_positions(
-        available, max(1, round(EARLY_STOPPING_SHARE * available)), seed=f"early-stopping-{config['Seed']}-{round_number}"
+        available, max(1, round(EARLY_STOPPING_SHARE * available)),
+        seed=f"early-stopping-{config['Seed']}-{round_number}",
     )
 
     def early_stopping_records() -> Iterator[dict[str, Any]]:
@@ -119,7 +129,8 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     if train_records == 0 or validation_records == 0:
         raise InputError(
             f"round {round_number}: {train_records} training and {validation_records} validation records; "
-            "both need human labels that are not calibration records (raise SeedShare or label part of the input manifest)"
+            "both need human labels that are not calibration records "
+            "(raise SeedShare or label part of the input manifest)"
         )
     return PrepareTrainingResult(
         job_name=layout.job_name(parsed.run.id, round_number, "train", parsed.attempt),

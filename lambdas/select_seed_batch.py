@@ -44,4 +44,6 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
 
     target = layout.selection(parsed.run.root, SEED_ROUND)
     count = manifest.write_records(storage, target, selection())
-    return SelectSeedBatchResult(manifest=target, count=count, round=SEED_ROUND, calibration=len(calibration)).to_result()
+    return SelectSeedBatchResult(
+        manifest=target, count=count, round=SEED_ROUND, calibration=len(calibration)
+    ).to_result()

@@ -140,7 +140,8 @@ def load_batch(batches: Batches, pending_uri: str) -> Batch:
 
 
 class OfflineBatches:
-    """The batches of an offline run (``scripts.run_local --workdir W``), answered through ``scripts.local_callback``."""
+    """The batches of an offline run (``scripts.run_local --workdir W``), answered through
+    ``scripts.local_callback``."""
 
     def __init__(self, workdir: Path) -> None:
         self.workdir = Path(workdir)

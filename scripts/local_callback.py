@@ -39,7 +39,10 @@ def main(argv: list[str] | None = None) -> int:
         root, job_name = layout.labeling_job_of(arguments.pending)
         labeled_uri = layout.offline_submission(root, job_name, arguments.labeled.name)
         storage.put_file(labeled_uri, arguments.labeled)
-        settings = {LOCAL_ROOT_ENV: str(storage.root), callback_resume.LOCAL_TOKEN_DIR_ENV: str(arguments.workdir / "task-tokens")}
+        settings = {
+            LOCAL_ROOT_ENV: str(storage.root),
+            callback_resume.LOCAL_TOKEN_DIR_ENV: str(arguments.workdir / "task-tokens"),
+        }
         with environment(settings):
             result = callback_resume.handler({"pending": arguments.pending, "labeled_manifest": labeled_uri})
         print(json.dumps(result))
