@@ -32,7 +32,8 @@ LOCAL_TOKEN_DIR_ENV = "BYOAL_LOCAL_TASK_TOKEN_DIR"
 class TaskResumer(Protocol):
     """What resumes a waiting task: the Step Functions client, or :class:`LocalTaskResumer` offline."""
 
-    def send_task_success(self, *, taskToken: str, output: str) -> Any: ...
+    def send_task_success(self, *, taskToken: str, output: str) -> Any:
+        """Complete the task waiting with ``taskToken``; ``output`` is its JSON output (Step Functions' API)."""
 
 
 class LocalTaskResumer:
