@@ -128,12 +128,14 @@ def with_embeddings(
         )
 
 
-def working_records(storage: Storage, event: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """The working manifest's records for a round step's ``event`` (``config``, ``run``, ``working``,
-    ``algorithm``), each with its ``byoal-embedding`` joined in if the run embedded its records; as
-    they are otherwise."""
-    records = manifest.read_records(storage, event["working"]["manifest"])
-    if not embeds_records(event["config"], event["algorithm"]):
+def working_records(
+    storage: Storage, config: dict[str, Any], *, root: str, working_manifest: str, algorithm: str
+) -> Iterator[dict[str, Any]]:
+    """The records of ``working_manifest``, each with its ``byoal-embedding`` joined in if the run (folder
+    ``root``, configuration ``config``) embedded its records for this model ``algorithm``; as they are
+    otherwise. EmbeddingJoinError when the embedding output does not match the manifest record by record."""
+    records = manifest.read_records(storage, working_manifest)
+    if not embeds_records(config, algorithm):
         return records
-    output = layout.embeddings_output(event["run"]["root"])
+    output = layout.embeddings_output(root)
     return with_embeddings(records, manifest.read_records(storage, output), uri=output)

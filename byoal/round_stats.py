@@ -3,28 +3,35 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from byoal import layout
 from byoal.storage import Storage, read_bytes, write_bytes
 
-ACTIVE_LEARNING = "active-learning.json"
-HUMAN_LABELS = "human-labels.json"
+ACTIVE_LEARNING = layout.active_learning_stats
+HUMAN_LABELS = layout.human_label_stats
 
 
-def write_stats(storage: Storage, root: str, round_number: int, name: str, stats: dict[str, Any]) -> None:
+def write_stats(
+    storage: Storage, root: str, round_number: int, name: Callable[[str, int], str], stats: dict[str, Any]
+) -> None:
+    """Store ``{"round": round_number, **stats}`` as the round's JSON file ``name`` (:data:`ACTIVE_LEARNING` or
+    :data:`HUMAN_LABELS`, the layout function naming it); ``stats`` must be JSON-serializable."""
     body = json.dumps({"round": round_number, **stats}, sort_keys=True, indent=1).encode("utf-8")
-    write_bytes(storage, layout.round_file(root, round_number, name), body)
+    write_bytes(storage, name(root, round_number), body)
 
 
 def read_history(storage: Storage, root: str) -> list[dict[str, Any]]:
     """One entry per round, in round order, combining what the round's steps recorded."""
+    prefix = layout.rounds_prefix(root)
+    stored = set(storage.list(prefix))
+    numbers = sorted({int(uri[len(prefix):].split("/", 1)[0]) for uri in stored})
     history: dict[int, dict[str, Any]] = {}
-    for uri in storage.list(layout.rounds_prefix(root)):
-        if uri.endswith("/" + ACTIVE_LEARNING) or uri.endswith("/" + HUMAN_LABELS):
-            stats = json.loads(read_bytes(storage, uri))
-            history.setdefault(stats["round"], {}).update(stats)
+    for number in numbers:
+        for name in (ACTIVE_LEARNING, HUMAN_LABELS):
+            if name(root, number) in stored:
+                history.setdefault(number, {}).update(json.loads(read_bytes(storage, name(root, number))))
     return [history[number] for number in sorted(history)]
 
 

@@ -18,12 +18,14 @@ When the run embedded its records before the first round (byoal.embeddings), eac
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from byoal import embeddings, layout, manifest
 from byoal import records as rec
 from byoal.errors import InputError
 from byoal.sampling import choose_positions
+from byoal.step_contracts import PrepareTrainingEvent, PrepareTrainingResult
 from byoal.storage import storage_from_environment
 
 EARLY_STOPPING_SHARE = 0.1
@@ -35,6 +37,7 @@ METRIC_DEFINITIONS = [
 
 
 def _channel(name: str, uri: str, algorithm: str, attribute: str) -> dict[str, Any]:
+    """One ``InputDataConfig`` channel: an augmented manifest for BlazingText, a JSON Lines folder otherwise."""
     if algorithm == "blazingtext":
         return {
             "ChannelName": name,
@@ -48,15 +51,22 @@ def _channel(name: str, uri: str, algorithm: str, attribute: str) -> dict[str, A
         }
     return {
         "ChannelName": name,
-        "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": uri, "S3DataDistributionType": "FullyReplicated"}},
+        "DataSource": {
+            "S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": uri, "S3DataDistributionType": "FullyReplicated"}
+        },
         "ContentType": "application/jsonlines",
         "CompressionType": "None",
     }
 
 
 def training_settings(config: dict[str, Any], *, algorithm: str, training_image: str) -> dict[str, Any]:
+    """``{"AlgorithmSpecification", "HyperParameters"}`` of the training job (hyperparameters as strings, the
+    request's ``HyperParameters`` over the defaults); InputError for an algorithm other than ``bundled`` or
+    ``blazingtext``."""
     if algorithm == "blazingtext":
-        hyperparameters = {"mode": "supervised", "epochs": "10", "early_stopping": "True", "patience": "2", "min_epochs": "3"}
+        hyperparameters = {
+            "mode": "supervised", "epochs": "10", "early_stopping": "True", "patience": "2", "min_epochs": "3"
+        }
         specification = {"TrainingImage": training_image, "TrainingInputMode": "Pipe"}
     elif algorithm == "bundled":
         hyperparameters = {
@@ -65,37 +75,51 @@ def training_settings(config: dict[str, Any], *, algorithm: str, training_image:
             "label_names": json.dumps(config["Labels"]),
             "seed": str(config["Seed"]),
         }
-        specification = {"TrainingImage": training_image, "TrainingInputMode": "File", "MetricDefinitions": METRIC_DEFINITIONS}
+        specification = {
+            "TrainingImage": training_image, "TrainingInputMode": "File", "MetricDefinitions": METRIC_DEFINITIONS
+        }
     else:
         raise InputError(f"model algorithm must be 'bundled' or 'blazingtext', got {algorithm!r}")
-    return {"AlgorithmSpecification": specification, "HyperParameters": {**hyperparameters, **config["HyperParameters"]}}
+    return {
+        "AlgorithmSpecification": specification, "HyperParameters": {**hyperparameters, **config["HyperParameters"]}
+    }
 
 
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
-    storage = storage_from_environment()
-    config, root, round_number = event["config"], event["run"]["root"], event["round"]
-    attribute = config["LabelAttributeName"]
-    settings = training_settings(config, algorithm=event["algorithm"], training_image=event["training_image"])
-    folders = {name: layout.round_folder(root, round_number) + f"training/{name}/" for name in ("train", "validation")}
-    files = {name: folder + f"{name}.manifest" for name, folder in folders.items()}
-    # A built-in algorithm reads an augmented manifest file; a bring-your-own container reads a folder.
-    channel_uris = files if event["algorithm"] == "blazingtext" else folders
+    """PrepareTrainingEvent -> PrepareTrainingResult (the training job's name, settings and channels).
 
-    def training_records():
-        for record in embeddings.working_records(storage, event):
+    InputError when either channel would be empty (too few human labels outside the calibration set).
+    """
+    parsed = PrepareTrainingEvent.from_event(event)
+    storage = storage_from_environment()
+    config, root, round_number, algorithm = parsed.config, parsed.run.root, parsed.round, parsed.algorithm
+    attribute = config["LabelAttributeName"]
+    settings = training_settings(config, algorithm=algorithm, training_image=parsed.training_image)
+    channels = ("train", "validation")
+    folders = {name: layout.training_channel_folder(root, round_number, name) for name in channels}
+    files = {name: layout.training_channel_manifest(root, round_number, name) for name in channels}
+    # A built-in algorithm reads an augmented manifest file; a bring-your-own container reads a folder.
+    channel_uris = files if algorithm == "blazingtext" else folders
+
+    def training_records() -> Iterator[dict[str, Any]]:
+        working = embeddings.working_records(
+            storage, config, root=root, working_manifest=parsed.working.manifest, algorithm=algorithm
+        )
+        for record in working:
             if rec.is_human_labeled(record, attribute) and not rec.is_calibration(record):
                 yield {
                     rec.SOURCE_FIELD: record[rec.SOURCE_FIELD],
                     attribute: record[attribute],
-                    **rec.embedding_fields(record, event["algorithm"]),
+                    **rec.embedding_fields(record, algorithm),
                 }
 
     available = sum(1 for _ in training_records())
     chosen = choose_positions(
-        available, max(1, round(EARLY_STOPPING_SHARE * available)), seed=f"early-stopping-{config['Seed']}-{round_number}"
+        available, max(1, round(EARLY_STOPPING_SHARE * available)),
+        seed=f"early-stopping-{config['Seed']}-{round_number}",
     )
 
-    def early_stopping_records():
+    def early_stopping_records() -> Iterator[dict[str, Any]]:
         for position, record in enumerate(training_records()):
             if position in chosen:
                 yield record
@@ -105,13 +129,15 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     if train_records == 0 or validation_records == 0:
         raise InputError(
             f"round {round_number}: {train_records} training and {validation_records} validation records; "
-            "both need human labels that are not calibration records (raise SeedShare or label part of the input manifest)"
+            "both need human labels that are not calibration records "
+            "(raise SeedShare or label part of the input manifest)"
         )
-    return {
-        "job_name": layout.job_name(event["run"]["id"], round_number, "train", event.get("attempt", 0)),
-        **settings,
-        "InputDataConfig": [_channel(name, uri, event["algorithm"], attribute) for name, uri in channel_uris.items()],
-        "OutputDataConfig": {"S3OutputPath": layout.round_folder(root, round_number) + "model/"},
-        "train_records": train_records,
-        "validation_records": validation_records,
-    }
+    return PrepareTrainingResult(
+        job_name=layout.job_name(parsed.run.id, round_number, "train", parsed.attempt),
+        AlgorithmSpecification=settings["AlgorithmSpecification"],
+        HyperParameters=settings["HyperParameters"],
+        InputDataConfig=[_channel(name, uri, algorithm, attribute) for name, uri in channel_uris.items()],
+        OutputDataConfig={"S3OutputPath": layout.model_output_prefix(root, round_number)},
+        train_records=train_records,
+        validation_records=validation_records,
+    ).to_result()

@@ -14,31 +14,34 @@ from typing import Any
 
 from byoal import embeddings, layout, manifest
 from byoal import records as rec
+from byoal.step_contracts import PrepareTransformInputEvent, PrepareTransformInputResult
 from byoal.storage import storage_from_environment
-
-OUTPUT_FILTER = f"$['{rec.ID_FIELD}','SageMakerOutput']"
 
 
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    """PrepareTransformInputEvent -> PrepareTransformInputResult (the transform job's name and prefixes)."""
+    parsed = PrepareTransformInputEvent.from_event(event)
     storage = storage_from_environment()
-    config, root, round_number = event["config"], event["run"]["root"], event["round"]
+    config, root, round_number = parsed.config, parsed.run.root, parsed.round
     attribute = config["LabelAttributeName"]
-    folder = layout.round_folder(root, round_number) + "transform/"
-    extra = {"k": len(config["Labels"])} if event["algorithm"] == "blazingtext" else {}
+    extra = {"k": len(config["Labels"])} if parsed.algorithm == "blazingtext" else {}
+    working = embeddings.working_records(
+        storage, config, root=root, working_manifest=parsed.working.manifest, algorithm=parsed.algorithm
+    )
     records = (
         {
             rec.SOURCE_FIELD: record[rec.SOURCE_FIELD],
             rec.ID_FIELD: rec.record_id(record),
             **extra,
-            **rec.embedding_fields(record, event["algorithm"]),
+            **rec.embedding_fields(record, parsed.algorithm),
         }
-        for record in embeddings.working_records(storage, event)
+        for record in working
         if not rec.is_labeled(record, attribute) or rec.is_calibration(record)
     )
-    count = manifest.write_records(storage, folder + "input/records.jsonl", records)
-    return {
-        "job_name": layout.job_name(event["run"]["id"], round_number, "transform", event.get("attempt", 0)),
-        "input_prefix": folder + "input/",
-        "output_prefix": folder + "output/",
-        "records": count,
-    }
+    count = manifest.write_records(storage, layout.transform_input(root, round_number), records)
+    return PrepareTransformInputResult(
+        job_name=layout.job_name(parsed.run.id, round_number, "transform", parsed.attempt),
+        input_prefix=layout.transform_input_prefix(root, round_number),
+        output_prefix=layout.transform_output_prefix(root, round_number),
+        records=count,
+    ).to_result()

@@ -9,11 +9,13 @@ without that key, passes the working manifest on unchanged.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from byoal import layout, manifest
 from byoal import records as rec
 from byoal.sampling import choose_positions
+from byoal.step_contracts import SelectValidationEvent, SelectValidationResult
 from byoal.storage import storage_from_environment
 
 FIRST_ROUND = 1
@@ -21,12 +23,14 @@ INPUT_DRAW_ROUND = 0
 
 
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    """SelectValidationEvent -> SelectValidationResult (the round's working manifest)."""
+    parsed = SelectValidationEvent.from_event(event)
     storage = storage_from_environment()
-    config, root, round_number = event["config"], event["run"]["root"], event["round"]
+    config, root, round_number = parsed.config, parsed.run.root, parsed.round
     attribute = config["LabelAttributeName"]
-    source = event["working"]["manifest"]
+    source = parsed.working.manifest
     if round_number != FIRST_ROUND or not config["InputLabelsAreRandomSample"]:
-        return {"manifest": source, "held_out_input_labels": 0}
+        return SelectValidationResult(manifest=source, held_out_input_labels=0).to_result()
 
     input_labeled = [
         rec.record_id(record)
@@ -39,12 +43,12 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     )
     held_out = {input_labeled[position] for position in positions}
 
-    def flagged():
+    def flagged() -> Iterator[dict[str, Any]]:
         for record in manifest.read_records(storage, source):
             if rec.record_id(record) in held_out and not rec.is_calibration(record):
                 record = {**record, rec.CALIBRATION_FIELD: INPUT_DRAW_ROUND}
             yield record
 
-    target = layout.round_file(root, round_number, "working-calibration.manifest")
+    target = layout.working_with_calibration(root, round_number)
     manifest.write_records(storage, target, flagged())
-    return {"manifest": target, "held_out_input_labels": len(held_out)}
+    return SelectValidationResult(manifest=target, held_out_input_labels=len(held_out)).to_result()

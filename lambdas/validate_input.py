@@ -22,24 +22,26 @@ from byoal import answer_key, embeddings, hyperparameters, layout, manifest, val
 from byoal.errors import InputError
 from byoal.labels import load_label_categories
 from byoal.request import validate_request
+from byoal.step_contracts import Model, Run, ValidateInputEvent, ValidateInputResult
 from byoal.storage import ObjectExists, Storage, StorageError, read_bytes, storage_from_environment
 from lambdas.prepare_human_batch import labeling_job_request
 
 MANIFEST_FIELD = "InputConfig.DataSource.S3DataSource.ManifestS3Uri"
 
 
-def check_request(event: dict[str, Any]) -> dict[str, Any]:
-    """The normalized configuration; ``PrecomputeEmbeddings`` resolved to true or false for this model."""
-    model = event.get("model") or {}
-    schema = hyperparameters.published_schema(model.get("algorithm"), model.get("image"))
-    config = validate_request(event["request"], hyperparameter_schema=schema)
+def check_request(request: dict[str, Any], model: Model) -> dict[str, Any]:
+    """The normalized configuration of the execution input ``request`` (InputError naming the field); its
+    ``HyperParameters`` checked against ``model``'s schema, ``PrecomputeEmbeddings`` resolved to true or false."""
+    schema = hyperparameters.published_schema(model.algorithm, model.image)
+    config = validate_request(request, hyperparameter_schema=schema)
     config[embeddings.CONFIG_KEY] = embeddings.precompute_embeddings(
-        config, algorithm=model.get("algorithm"), image=model.get("image")
+        config, algorithm=model.algorithm, image=model.image
     )
     return config
 
 
 def check_input_manifest(storage: Storage, config: dict[str, Any], labels: list[str]) -> validation.ManifestSummary:
+    """Every line of the input manifest checked (validation.check_manifest); InputError naming the line."""
     uri = config["InputManifestS3Uri"]
     if not storage.exists(uri):
         raise InputError(f"'{MANIFEST_FIELD}': object not found: {uri}")
@@ -74,8 +76,7 @@ def check_labeling_job_request(request: dict[str, Any], config: dict[str, Any], 
 
     job_name = layout.job_name(run, 0, "human")
     sample = labeling_job_request(
-        request, config, job_name=job_name, input_manifest=layout.labeling_job_folder(root, job_name) + "input.manifest",
-        root=root,
+        request, config, job_name=job_name, input_manifest=layout.labeling_job_input(root, job_name), root=root
     )
     shape = get_session().get_service_model("sagemaker").operation_model("CreateLabelingJob").input_shape
     report = ParamValidator().validate(sample, shape)
@@ -100,15 +101,18 @@ def claim_run_folder(storage: Storage, root: str, execution_id: str) -> None:
 
 
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    """ValidateInputEvent -> ValidateInputResult (request, normalized config, run); InputError naming the field
+    or line of the first problem, before anything is written."""
+    parsed = ValidateInputEvent.from_event(event)
     storage = storage_from_environment()
-    config = check_request(event)
-    run = layout.run_id(config["LabelingJobNamePrefix"], event["execution_name"])
+    config = check_request(parsed.request, parsed.model)
+    run = layout.run_id(config["LabelingJobNamePrefix"], parsed.execution_name)
     root = layout.run_root(config["S3OutputPath"], run)
-    check_labeling_job_request(event["request"], config, run=run, root=root)
+    check_labeling_job_request(parsed.request, config, run=run, root=root)
     labels = load_label_categories(storage, config["LabelCategoryConfigS3Uri"])
     summary = check_input_manifest(storage, config, labels)
     check_answer_key(storage, config, labels)
-    claim_run_folder(storage, root, event.get("execution_id", event["execution_name"]))
+    claim_run_folder(storage, root, parsed.execution_id or parsed.execution_name)
 
     copy_uri = layout.input_copy(root)
     with storage.open_read(config["InputManifestS3Uri"]) as stream, storage.open_write(copy_uri) as sink:
@@ -120,8 +124,8 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
         RecordCount=summary.records,
         HumanBatchSize=config["HumanBatchSize"] or max(1, math.ceil(config["HumanBatchShare"] * summary.records)),
     )
-    return {
-        "request": event["request"],
-        "config": config,
-        "run": {"id": run, "root": root, "input_manifest": copy_uri, "final_manifest": layout.final_manifest(root)},
-    }
+    return ValidateInputResult(
+        request=parsed.request,
+        config=config,
+        run=Run(id=run, root=root, input_manifest=copy_uri, final_manifest=layout.final_manifest(root)),
+    ).to_result()

@@ -21,13 +21,11 @@ from typing import Any
 from byoal import layout, manifest
 from byoal import records as rec
 from byoal.errors import InputError
+from byoal.labeled_batch import labeled_records
 from byoal.request import validate_request
 from byoal.storage import S3Storage, Storage, StorageError, read_bytes
-from lambdas.callback_batch import PENDING_FILE
-from lambdas.callback_resume import already_labeled, labeled_batch
+from lambdas.callback_resume import already_labeled, read_pending
 from scripts import aws_stack, cli
-
-LABELED_FILE = "callback-labeled.manifest"
 
 
 @dataclass(frozen=True)
@@ -50,18 +48,18 @@ def run_root(execution: dict[str, Any]) -> str:
 def pending_batches(storage: Storage, root: str) -> Iterator[PendingBatch]:
     """The run's Callback batches that have no labeled output yet."""
     for uri in storage.list(layout.labeling_jobs_folder(root)):
-        if not uri.endswith("/" + PENDING_FILE):
+        if not uri.endswith("/" + layout.CALLBACK_PENDING_FILE):
             continue
-        pending = json.loads(read_bytes(storage, uri))
-        if storage.exists(pending["output_manifest"]):
+        pending = read_pending(storage, uri)
+        if storage.exists(pending.output_manifest):
             continue
         yield PendingBatch(
             uri=uri,
-            job_name=pending["job_name"],
-            input_manifest=pending["input_manifest"],
-            records=sum(1 for _ in manifest.read_records(storage, pending["input_manifest"])),
-            label_attribute=pending["label_attribute"],
-            labels=pending["labels"],
+            job_name=pending.job_name,
+            input_manifest=pending.input_manifest,
+            records=sum(1 for _ in manifest.read_records(storage, pending.input_manifest)),
+            label_attribute=pending.label_attribute,
+            labels=pending.labels,
         )
 
 
@@ -132,24 +130,28 @@ def submit(args: argparse.Namespace) -> int:
     s3 = aws_stack.client("s3", args.region)
     storage = S3Storage(s3)
     if not args.pending.startswith("s3://"):
-        raise InputError(f"--pending: expected the s3:// URI of a {PENDING_FILE}, got {args.pending!r}")
+        raise InputError(
+            f"--pending: expected the s3:// URI of a {layout.CALLBACK_PENDING_FILE}, got {args.pending!r}"
+        )
     try:
-        pending = json.loads(read_bytes(storage, args.pending))
+        pending = read_pending(storage, args.pending)
     except StorageError as error:
         raise InputError(f"--pending: {error}") from None
-    if storage.exists(pending["output_manifest"]):
+    if storage.exists(pending.output_manifest):
         raise already_labeled(pending)
-    batch = list(manifest.read_records(storage, pending["input_manifest"]))
-    labeled = labeled_batch(
+    batch = list(manifest.read_records(storage, pending.input_manifest))
+    labeled = labeled_records(
         batch,
         _labeled_records(storage, args.labeled),
-        pending=pending,
         uri=args.labeled,
+        job_name=pending.job_name,
+        label_attribute=pending.label_attribute,
+        labels=pending.labels,
         labeled_at=rec.iso_timestamp(),
     )
     labeled_uri = args.labeled
     if not labeled_uri.startswith("s3://"):
-        labeled_uri = args.pending.rsplit("/", 1)[0] + "/" + LABELED_FILE
+        labeled_uri = layout.callback_submission(*layout.labeling_job_of(args.pending))
         aws_stack.upload_files(s3, {labeled_uri: Path(args.labeled)})
     function_name = aws_stack.stack_outputs(aws_stack.client("cloudformation", args.region), args.stack_name)[
         aws_stack.CALLBACK_RESUME_FUNCTION_NAME

@@ -1,4 +1,4 @@
-"""The execution input (DESIGN §3): the CreateLabelingJob-shaped request plus ``ActiveLearningConfig``.
+"""The execution input (docs/execution-input.md): the CreateLabelingJob-shaped request plus ``ActiveLearningConfig``.
 
 It names its input files by URI; :data:`INPUT_FILES` says which request field holds which file of
 a prepared folder, so the same folder can be uploaded to any bucket (``scripts.start``) or placed

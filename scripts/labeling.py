@@ -23,11 +23,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, Protocol
 
-from byoal import manifest
+from byoal import layout, manifest
 from byoal import records as rec
 from byoal.errors import InputError
 from byoal.storage import LocalStorage, Storage, StorageError, read_bytes
-from lambdas.callback_batch import PENDING_FILE
 
 SKIPPED = "skip"
 _LIQUID = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
@@ -140,12 +139,9 @@ def load_batch(batches: Batches, pending_uri: str) -> Batch:
     )
 
 
-def _run_root_of(pending_uri: str) -> str:
-    return pending_uri.split("/labeling-jobs/", 1)[0] + "/"
-
-
 class OfflineBatches:
-    """The batches of an offline run (``scripts.run_local --workdir W``), answered through ``scripts.local_callback``."""
+    """The batches of an offline run (``scripts.run_local --workdir W``), answered through
+    ``scripts.local_callback``."""
 
     def __init__(self, workdir: Path) -> None:
         self.workdir = Path(workdir)
@@ -154,7 +150,7 @@ class OfflineBatches:
 
     def pending(self) -> list[str]:
         found = []
-        for path in sorted(self.storage.root.glob(f"*/**/labeling-jobs/*/{PENDING_FILE}")):
+        for path in sorted(self.storage.root.glob(f"*/**/{layout.LABELING_JOBS}/*/{layout.CALLBACK_PENDING_FILE}")):
             uri = "s3://" + path.relative_to(self.storage.root).as_posix()
             pending = json.loads(path.read_text(encoding="utf-8"))
             if not self.storage.exists(pending["output_manifest"]):
@@ -162,7 +158,7 @@ class OfflineBatches:
         return found
 
     def ui_template_uri(self, pending_uri: str) -> str | None:
-        root = _run_root_of(pending_uri)
+        root, _ = layout.labeling_job_of(pending_uri)
         history = self.workdir / "history.jsonl"
         if not history.is_file():
             return None
@@ -225,9 +221,8 @@ class AwsBatches:
     def submit(self, pending_uri: str, labeled: Path) -> str:
         from lambdas import callback_resume
         from scripts import aws_stack
-        from scripts.callback import LABELED_FILE
 
-        labeled_uri = pending_uri.rsplit("/", 1)[0] + "/" + LABELED_FILE
+        labeled_uri = layout.callback_submission(*layout.labeling_job_of(pending_uri))
         aws_stack.upload_files(self.s3, {labeled_uri: labeled})
         result = callback_resume.handler({"pending": pending_uri, "labeled_manifest": labeled_uri}, resumer=self.sfn)
         return json.dumps(result)

@@ -13,8 +13,9 @@ import json
 import sys
 from pathlib import Path
 
+from byoal import layout
 from byoal.errors import InputError
-from byoal.storage import LOCAL_ROOT_ENV, LocalStorage, StorageError, read_bytes
+from byoal.storage import LOCAL_ROOT_ENV, LocalStorage, StorageError
 from lambdas import callback_resume
 from local_runner.runner import environment
 from scripts.cli import run as run_command
@@ -30,14 +31,18 @@ def main(argv: list[str] | None = None) -> int:
     def command() -> int:
         storage = LocalStorage(arguments.workdir / "s3")
         try:
-            pending = json.loads(read_bytes(storage, arguments.pending))
+            pending = callback_resume.read_pending(storage, arguments.pending)
         except StorageError as error:
             raise InputError(f"--pending: {error}") from None
-        if storage.exists(pending["output_manifest"]):
+        if storage.exists(pending.output_manifest):
             raise callback_resume.already_labeled(pending)
-        labeled_uri = arguments.pending.rsplit("/", 1)[0] + "/submitted/" + arguments.labeled.name
+        root, job_name = layout.labeling_job_of(arguments.pending)
+        labeled_uri = layout.offline_submission(root, job_name, arguments.labeled.name)
         storage.put_file(labeled_uri, arguments.labeled)
-        settings = {LOCAL_ROOT_ENV: str(storage.root), callback_resume.LOCAL_TOKEN_DIR_ENV: str(arguments.workdir / "task-tokens")}
+        settings = {
+            LOCAL_ROOT_ENV: str(storage.root),
+            callback_resume.LOCAL_TOKEN_DIR_ENV: str(arguments.workdir / "task-tokens"),
+        }
         with environment(settings):
             result = callback_resume.handler({"pending": arguments.pending, "labeled_manifest": labeled_uri})
         print(json.dumps(result))

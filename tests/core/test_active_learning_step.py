@@ -15,7 +15,7 @@ from threadpoolctl import threadpool_limits
 
 from byoal import policy
 from byoal.predictions import parse_prediction
-from lambdas.active_learning import decide
+from byoal.round_decision import decide
 
 CONFIG = {"QueryStrategy": "margin", "TargetAccuracy": 0.95, "RiskTolerance": 0.1, "CalibrationShare": 0.2, "MinValidationRecords": None}
 

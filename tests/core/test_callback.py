@@ -8,6 +8,7 @@ import pytest
 
 from byoal import manifest
 from byoal.errors import InputError
+from byoal.step_contracts import CallbackPending
 from byoal.storage import read_bytes
 from lambdas import assign_ids, callback_batch, callback_resume, prepare_human_batch, validate_input
 
@@ -94,7 +95,7 @@ def test_labels_written_by_a_racing_submission_win_and_the_other_is_refused(stor
     storage.exists = lambda candidate: False if candidate == batch["output_manifest"] else real_exists(candidate)
     try:
         with pytest.raises(InputError, match="already has its labels"):
-            callback_resume.store_labels(storage, json.loads(read_bytes(storage, uri)), [{"byoal-id": 1, "category": 0}])
+            callback_resume.store_labels(storage, callback_resume.read_pending(storage, uri), [{"byoal-id": 1, "category": 0}])
     finally:
         del storage.exists
     assert [r["category"] for r in manifest.read_records(storage, batch["output_manifest"])] == [1]
@@ -140,7 +141,7 @@ def test_a_timed_out_task_keeps_the_labels_and_a_redriven_task_takes_them_withou
     assert storage.exists(batch["output_manifest"])
 
     monkeypatch.setenv(callback_resume.LOCAL_TOKEN_DIR_ENV, str(tmp_path / "tokens"))
-    state = {"config": {"LabelAttributeName": "category", "Labels": ["a", "b", "c", "d"]}, "run": {"root": uri.split("labeling-jobs/")[0]}}
+    state = {"config": {"LabelAttributeName": "category", "Labels": ["a", "b", "c", "d"]}, "run": {"id": "news", "root": uri.split("labeling-jobs/")[0]}}
     result = callback_batch.handler({**state, "human_batch": batch, "task_token": "token-after-redrive"})
 
     assert result["labeled_before"] is True
@@ -155,7 +156,10 @@ def test_on_s3_the_labels_are_a_conditional_write_and_a_412_refuses_the_batch():
     from byoal.storage import S3Storage
 
     client = boto3.client("s3", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
-    pending = {"job_name": "news-r001-human", "output_manifest": f"s3://{BUCKET}/labeling-jobs/j/output.manifest"}
+    pending = CallbackPending(
+        task_token="t", job_name="news-r001-human", input_manifest=f"s3://{BUCKET}/labeling-jobs/j/input.manifest",
+        output_manifest=f"s3://{BUCKET}/labeling-jobs/j/output.manifest", label_attribute="category", labels=["a", "b"],
+    )
     expected = {"Bucket": BUCKET, "Key": "labeling-jobs/j/output.manifest", "Body": ANY, "IfNoneMatch": "*"}
     with Stubber(client) as stub:
         stub.add_response("put_object", {"ETag": '"1"'}, expected)

@@ -14,6 +14,7 @@ from sklearn.linear_model import LogisticRegression
 
 from byoal import manifest
 from byoal.errors import InputError
+from byoal.round_decision import read_screened
 from lambdas import (
     active_learning,
     assign_ids,
@@ -107,7 +108,7 @@ def test_a_whole_run_keeps_every_record_once_and_never_overwrites_humans(storage
         transform = idempotent(storage, prepare_transform_input.handler, {**event, "algorithm": "bundled"})
         fake_transform(storage, transform, None, model, vectorizer)
         result = idempotent(storage, active_learning.handler, {**event, "transform": transform, "batch_size": counts["batch_size"], "started_at": STARTED})
-        screened_before = active_learning.read_screened(storage, state["run"]["root"], round_number)
+        screened_before = read_screened(storage, state["run"]["root"], round_number)
         drawn_before = set().union(*(drawn_by_round[r] for r in drawn_by_round if r < round_number))
         assert result["stats"]["calibration_records"] == len(drawn_before - screened_before) > 0
         assert result["stats"]["calibration_drawn"] == round(0.2 * counts["batch_size"])
@@ -180,7 +181,7 @@ def test_human_labels_for_records_not_sent_are_rejected(storage, put_inputs):
     batch = prepare_human_batch.handler({**state, "selection": {"manifest": selection, "count": 1, "round": 0}})
     output = f"s3://{BUCKET}/out.manifest"
     manifest.write_records(storage, output, [{"source": "b", "byoal-id": 1, "category": 0, "category-metadata": {}}])
-    with pytest.raises(InputError, match="line 1: record id 1 was not in the batch"):
+    with pytest.raises(InputError, match="line 1: 'byoal-id' 1 is not a record of batch"):
         merge_labels.handler({**state, "kind": "human", "human_batch": batch, "human_labels": {"output_manifest": output}})
 
 

@@ -284,15 +284,16 @@ def waiting_batch(aws, tmp_path, monkeypatch):
     answers = read_jsonl(tmp_path / "inputs" / "answers.manifest")
     batch = [{"source": answers[identity]["source"], "byoal-id": identity} for identity in (3, 5, 8, 13, 21, 34)]
     storage = S3Storage()
-    input_manifest = layout.labeling_job_folder(root, job) + "input.manifest"
+    input_manifest = layout.labeling_job_input(root, job)
     manifest.write_records(storage, input_manifest, batch)
     callback_batch.handler(
         {
             "task_token": "token-1",
             "config": {"LabelAttributeName": "category", "Labels": LABELS},
-            "run": {"root": root},
+            "run": {"id": run, "root": root},
             "human_batch": {
                 "job_name": job,
+                "round": 1,
                 "input_manifest": input_manifest,
                 "count": len(batch),
                 "output_manifest": layout.labeling_job_output(root, job),
@@ -310,7 +311,7 @@ def waiting_batch(aws, tmp_path, monkeypatch):
         "batch": batch,
         "answers": answers,
         "lambda": fake,
-        "pending": callback_batch.pending_uri(root, job),
+        "pending": layout.callback_pending(root, job),
         "input_manifest": input_manifest,
         "execution_arn": execution["executionArn"],
     }
@@ -345,7 +346,7 @@ def test_callback_submit_uploads_and_resumes(waiting_batch, tmp_path, capsys):
     labeled = label_file(tmp_path / "labeled.manifest", waiting_batch)
     assert callback.main(["submit", "--pending", waiting_batch["pending"], "--labeled", str(labeled)]) == 0
     printed = capsys.readouterr().out
-    uploaded = waiting_batch["pending"].rsplit("/", 1)[0] + "/" + callback.LABELED_FILE
+    uploaded = layout.callback_submission(waiting_batch["root"], waiting_batch["job"])
     assert waiting_batch["lambda"].invocations == [{"pending": waiting_batch["pending"], "labeled_manifest": uploaded}]
     assert waiting_batch["lambda"].tokens == ["token-1"]
     assert read_bytes(S3Storage(), uploaded) == labeled.read_bytes()
@@ -369,7 +370,7 @@ def test_callback_submit_refuses_bad_labels_before_sending(waiting_batch, tmp_pa
     assert callback.main(["submit", "--pending", waiting_batch["pending"], "--labeled", str(labeled)]) == 2
     assert "labeled.manifest line 3: label 'category' = 7 is outside" in capsys.readouterr().err
     assert waiting_batch["lambda"].invocations == []
-    assert not S3Storage().exists(waiting_batch["pending"].rsplit("/", 1)[0] + "/" + callback.LABELED_FILE)
+    assert not S3Storage().exists(layout.callback_submission(waiting_batch["root"], waiting_batch["job"]))
 
     assert callback.main(["submit", "--pending", waiting_batch["pending"], "--labeled", "nope.manifest"]) == 2
     assert "--labeled: no such file: nope.manifest" in capsys.readouterr().err

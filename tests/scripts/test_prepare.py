@@ -318,7 +318,7 @@ def test_request_is_a_valid_create_labeling_job_request(tmp_path, workforce):
             request,
             config,
             job_name=job_name,
-            input_manifest=layout.labeling_job_folder(root, job_name) + "input.manifest",
+            input_manifest=layout.labeling_job_input(root, job_name),
             root=root,
         )
     )
