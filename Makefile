@@ -25,6 +25,7 @@ demo: $(VENV)/.local-installed
 	$(BIN)/python -m scripts.run_local --inputs $(DEMO)/inputs --workdir $(DEMO)/work
 
 test: browser $(VENV)/.dev-installed
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 	$(BIN)/python app.py && $(BIN)/python -m tests.stacks.cfn_lint cdk.out  # every variant is linted by pytest too
 
