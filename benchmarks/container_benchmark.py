@@ -61,9 +61,8 @@ LABEL_NAMES = ["Business", "Entertainment", "Health & Medicine", "Science and Te
 
 sys.path[:0] = [str(REPO), str(CONTAINER)]
 
-from byoal_model.predictor import Predictor  # noqa: E402
-
 from benchmarks.active_learning.metrics import coverage_at_accuracy  # noqa: E402
+from byoal_model.predictor import Predictor  # noqa: E402
 
 if TYPE_CHECKING:
     from byoal_model.embeddings import Embedder
@@ -422,10 +421,9 @@ def minilm_tfidf_trainer(
 
 def compare(arguments: argparse.Namespace) -> None:
     """Held-out accuracy and coverage at 95 % of both models on the same seeded splits."""
+    from benchmarks.active_learning.model_comparison import bundled_model, make_split, summarize
     from byoal_model.embeddings import Embedder, EmbeddingCache
     from byoal_model.encoder import load_encoder
-
-    from benchmarks.active_learning.model_comparison import bundled_model, make_split, summarize
     from scripts import datasets
 
     encoder = load_encoder()
@@ -557,8 +555,9 @@ def fidelity(arguments: argparse.Namespace) -> None:
     import io
     import zipfile
 
-    from byoal_model import encoder as encoder_module
     from tokenizers import Tokenizer
+
+    from byoal_model import encoder as encoder_module
 
     source = arguments.fidelity
     with zipfile.ZipFile(source) as outer:

@@ -16,7 +16,6 @@ from byoal import records as rec
 from byoal.errors import InputError
 from byoal.storage import Storage
 
-
 ANSWER_KEY_FIELD = "ActiveLearningConfig.AnswerKeyS3Uri"
 
 

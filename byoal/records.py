@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 from typing import Any
 
 from byoal.errors import InputError
@@ -39,8 +39,8 @@ def metadata_field(label_attribute: str) -> str:
 
 def iso_timestamp(moment: datetime | None = None) -> str:
     """ISO 8601 UTC with microseconds, as Ground Truth writes ``creation-date``."""
-    moment = moment or datetime.now(timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")
+    moment = moment or datetime.now(UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
 
 
 def normalize_timestamp(value: str) -> str:
@@ -50,7 +50,7 @@ def normalize_timestamp(value: str) -> str:
     except ValueError as error:
         raise InputError(f"not an ISO 8601 timestamp: {value!r}") from error
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return iso_timestamp(moment)
 
 

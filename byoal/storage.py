@@ -14,9 +14,10 @@ import io
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Iterator, Protocol
+from typing import IO, Protocol
 
 LOCAL_ROOT_ENV = "BYOAL_LOCAL_S3_ROOT"
 

@@ -13,6 +13,7 @@ from byoal import records as rec
 from byoal.errors import InputError
 from byoal.manifest import append_members, dumps, encode_members, parse_line
 
+
 def assign_ids(numbered_records: Iterable[tuple[int, dict[str, Any]]], *, uri: str) -> Iterator[dict[str, Any]]:
     """Give each record its position as id, unless it already carries one; ids must be unique."""
     seen: set[int] = set()

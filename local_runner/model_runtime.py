@@ -34,9 +34,9 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import IO, Any, Protocol
 
+from asl_interpreter import TaskFailure
 from byoal.errors import InputError
 from byoal.hyperparameters import LOCAL_BUNDLED_IMAGE
-from asl_interpreter import TaskFailure
 
 REPO = Path(__file__).resolve().parents[1]
 CONTAINER_CODE = REPO / "container"

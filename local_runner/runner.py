@@ -48,10 +48,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from byoal.storage import LOCAL_ROOT_ENV, LocalStorage
-from lambdas.callback_resume import LOCAL_TOKEN_DIR_ENV
-from statemachines import ACTIVE_LEARNING, ACTIVE_LEARNING_LOOP, FUNCTIONS, load_definition
-
 from asl_interpreter import (
     ExecutionResult,
     JsonLinesHistory,
@@ -63,10 +59,13 @@ from asl_interpreter import (
     read_events,
     redrive_point,
 )
+from byoal.storage import LOCAL_ROOT_ENV, LocalStorage
+from lambdas.callback_resume import LOCAL_TOKEN_DIR_ENV
 from local_runner.model_runtime import ModelRuntime
 from local_runner.sagemaker import LocalSageMaker
 from local_runner.service_requests import LAMBDA_INVOKE, OPERATIONS, RequestValidator
 from local_runner.workforces import LocalGroundTruth, TaskTokenInbox
+from statemachines import ACTIVE_LEARNING, ACTIVE_LEARNING_LOOP, FUNCTIONS, load_definition
 
 ACCOUNT = "000000000000"
 REGION = "us-east-1"

@@ -40,9 +40,9 @@ from jsonpath_ng import JSONPath
 from jsonpath_ng import parse as parse_jsonpath
 from jsonpath_ng.jsonpath import Child, Fields, Index, Root, Slice, Wildcard
 
+from asl_interpreter import TaskContext, TaskFailure
 from byoal.manifest import iter_lines
 from byoal.storage import LocalStorage, split_uri
-from asl_interpreter import TaskContext, TaskFailure
 from local_runner.model_runtime import EMBEDDING_CACHE_ENV, JSONLINES, InProcessRuntime, ModelRuntime
 
 TASK_FAILED = "States.TaskFailed"

@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 import botocore.session
@@ -48,7 +48,7 @@ LAMBDA_INVOKE = ("lambda", "Invoke")
 """A Task whose Resource is a function ARN invokes it with the state's input as the payload."""
 
 
-@lru_cache(maxsize=None)
+@cache
 def operation_model(service: str, operation: str) -> OperationModel:
     return botocore.session.get_session().get_service_model(service).operation_model(operation)
 
@@ -118,7 +118,7 @@ def _limits(value: Any, shape: Shape, name: str, found: list[str]) -> None:
             _limits(member, shape.member, f"{name}[{index}]", found)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _pattern(text: str | None) -> re.Pattern[str] | None:
     """A model pattern as a Python regex; None when absent or written in Java syntax Python lacks."""
     if text is None:

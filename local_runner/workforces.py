@@ -12,17 +12,17 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
+from asl_interpreter import TaskContext, TaskFailure
 from byoal import manifest
 from byoal.labels import load_label_categories
 from byoal.records import iso_timestamp
 from byoal.storage import LocalStorage
 from lambdas.simulated_workforce import simulate_labels
-
-from asl_interpreter import TaskContext, TaskFailure
 
 
 class LocalGroundTruth:
@@ -87,7 +87,7 @@ class TaskTokenInbox:
             f"--pending {pending} --labeled <file>"
         )
         while not answer.exists():
-            if context.deadline is not None and datetime.now(timezone.utc) >= context.deadline:
+            if context.deadline is not None and datetime.now(UTC) >= context.deadline:
                 raise TaskFailure("States.Timeout", "no labeled batch arrived before the task's timeout")
             time.sleep(self.poll_seconds)
         return json.loads(answer.read_text(encoding="utf-8"))

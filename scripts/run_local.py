@@ -26,10 +26,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from asl_interpreter import NotRedrivable, TaskContext
 from byoal import config_keys, manifest, round_stats
 from byoal.errors import InputError
 from byoal.request import parse_request, validate_request
-from asl_interpreter import NotRedrivable, TaskContext
 from local_runner.model_runtime import ModelRuntime, from_commands
 from local_runner.report import (
     failing_task,

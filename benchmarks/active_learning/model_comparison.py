@@ -118,9 +118,10 @@ def bundled_model(num_classes: int) -> Trainer:
 def tfidf_logistic_regression() -> Trainer:
     if str(CONTAINER_CODE) not in sys.path:
         sys.path.insert(0, str(CONTAINER_CODE))
-    from byoal_model.text import clean_texts
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
+
+    from byoal_model.text import clean_texts
 
     def train(texts, labels, validation_texts, validation_labels, seed):
         vectorizer = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)

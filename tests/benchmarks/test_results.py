@@ -12,6 +12,7 @@ from benchmarks.active_learning.results import (
 from byoal.round_stats import auto_labels_by_round
 from tests.benchmarks.conftest import ATTRIBUTE, ROUNDS, answer, fake_summary, labeled
 
+
 def test_auto_labels_are_counted_by_the_round_in_their_job_name():
     final = [
         labeled(0, human=False, job="news-1a2b3c4d-r001-auto"),

@@ -13,6 +13,7 @@ from benchmarks.active_learning.writers import (
 )
 from tests.benchmarks.conftest import ROUNDS, fake_summary
 
+
 def _results():
     default = [
         run_result(

@@ -1,8 +1,8 @@
 import json
 
 import pytest
-from byoal_model.channels import ChannelError, channel_files, read_channel
 
+from byoal_model.channels import ChannelError, channel_files, read_channel
 from tests.container.support import write_jsonl
 
 

@@ -5,6 +5,7 @@ import shutil
 
 import numpy as np
 import pytest
+
 from byoal_model import encoder as encoder_module
 from byoal_model import train as train_module
 from byoal_model.embeddings import (
@@ -18,7 +19,6 @@ from byoal_model.embeddings import (
 )
 from byoal_model.encoder import EncoderIntegrityError, load_encoder
 from byoal_model.predictor import Predictor
-
 from tests.container.support import make_opt_ml
 
 TEXTS = [

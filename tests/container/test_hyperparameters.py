@@ -1,6 +1,7 @@
 import json
 
 import pytest
+
 from byoal_model.hyperparameters import (
     HyperparameterError,
     Hyperparameters,

@@ -1,4 +1,5 @@
 import numpy as np
+
 from byoal_model.model import OUT_OF_VOCABULARY_ID, PADDING_ID, KnownWordAverage
 
 KNOWN = 5

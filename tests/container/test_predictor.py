@@ -2,8 +2,8 @@ import json
 
 import numpy as np
 import pytest
-from byoal_model.predictor import CHUNK_SIZE, BadRecordError, Predictor
 
+from byoal_model.predictor import CHUNK_SIZE, BadRecordError, Predictor
 from tests.container.support import LABEL_NAMES
 
 HEADLINES = [

@@ -4,8 +4,8 @@ import sys
 
 import numpy as np
 import pytest
-from byoal_model import train as train_module
 
+from byoal_model import train as train_module
 from tests.container.support import CONTAINER, LABEL_NAMES, make_opt_ml, run_train, write_jsonl
 
 # Raised inside Keras' own model.save with NumPy 2; nothing this code can change.

@@ -7,7 +7,8 @@ import stat
 
 import pytest
 
-from byoal import manifest, storage as storage_module
+from byoal import manifest
+from byoal import storage as storage_module
 from byoal.storage import StorageError, read_bytes, write_bytes
 
 from .conftest import BUCKET

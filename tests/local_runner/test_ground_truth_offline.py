@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from byoal.errors import InputError
-from byoal.request import MAX_ROUNDS, validate_active_learning_config
 from asl_interpreter.errors import MAX_PAYLOAD_BYTES
 from asl_interpreter.interpreter import payload_bytes
+from byoal.errors import InputError
+from byoal.request import MAX_ROUNDS, validate_active_learning_config
 from scripts import prepare, run_local
 from tests.conftest import SAMPLE
 

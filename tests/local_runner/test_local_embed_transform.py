@@ -7,9 +7,9 @@ import json
 
 import pytest
 
+from asl_interpreter import TaskFailure
 from byoal import manifest
 from byoal.storage import LocalStorage
-from asl_interpreter import TaskFailure
 from local_runner.runner import SUBSTITUTIONS
 from local_runner.sagemaker import LocalSageMaker
 from local_runner.service_requests import RequestValidator

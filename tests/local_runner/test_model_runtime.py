@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from asl_interpreter import TaskFailure
 from byoal import manifest
 from byoal.errors import InputError
 from byoal.storage import LocalStorage
-from asl_interpreter import TaskFailure
 from local_runner.model_runtime import LOCAL_COMMANDS_IMAGE, InProcessRuntime, ProcessRuntime, from_commands
 from local_runner.sagemaker import LocalSageMaker
 from scripts import prepare, run_local

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from byoal import manifest
 from asl_interpreter import TaskFailure
+from byoal import manifest
 from local_runner.runner import SUBSTITUTIONS, LocalWorkflow, function_arn
 from scripts import local_callback, prepare, run_local
 from statemachines import ACTIVE_LEARNING_LOOP, load_definition

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from datetime import UTC
 from pathlib import Path
 
 import boto3
@@ -195,7 +196,7 @@ def test_start_watch_follows_the_execution(tmp_path, capsys, monkeypatch, defini
 def test_watch_describes_real_event_shapes():
     from datetime import datetime, timezone
 
-    moment = datetime(2026, 11, 27, 21, 30, 59, tzinfo=timezone.utc)
+    moment = datetime(2026, 11, 27, 21, 30, 59, tzinfo=UTC)
     assert watch.describe_event({"type": "LambdaFunctionScheduled", "timestamp": moment}) is None
     assert (
         watch.describe_event(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 
 import boto3
 import pytest
@@ -12,7 +12,7 @@ from scripts import aws_stack, start
 
 ARN = "arn:aws:states:eu-west-1:123456789012:execution:ActiveLearningLoop-dev:run-1"
 MACHINE = "arn:aws:states:eu-west-1:123456789012:stateMachine:ActiveLearningLoop-dev"
-STARTED = datetime(2026, 11, 28, 9, 0, tzinfo=timezone.utc)
+STARTED = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -31,7 +31,7 @@ def described(status: str, redrive_status: str, **extra) -> dict:
 
 def test_a_failed_execution_is_redriven_from_where_it_stopped(sfn, capsys):
     sfn.add_response("describe_execution", described("FAILED", "REDRIVABLE"), {"executionArn": ARN})
-    sfn.add_response("redrive_execution", {"redriveDate": datetime(2026, 11, 29, 10, 0, tzinfo=timezone.utc)}, {"executionArn": ARN})
+    sfn.add_response("redrive_execution", {"redriveDate": datetime(2026, 11, 29, 10, 0, tzinfo=UTC)}, {"executionArn": ARN})
 
     assert start.main(["--redrive", ARN]) == 0
 
