@@ -101,7 +101,7 @@ def parse_prediction(output: Any, *, num_classes: int, where: str) -> Prediction
         if len(names) != len(probabilities):
             raise InputError(f"{where}: {len(names)} BlazingText labels but {len(probabilities)} probabilities")
         distribution = [None] * num_classes
-        for name, probability in zip(names, probabilities):
+        for name, probability in zip(names, probabilities, strict=True):
             index = _blazingtext_class(name, num_classes=num_classes, where=where)
             if distribution[index] is not None:
                 raise InputError(f"{where}: BlazingText label {name!r} appears twice")

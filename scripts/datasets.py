@@ -400,6 +400,6 @@ def choose_labeled(labels: list[int], *, num_classes: int, fraction: float, seed
     quotas = stratified_quotas([len(positions) for positions in positions_by_class], round(fraction * len(labels)))
     rng = random.Random(f"{seed}-labeled")
     chosen: set[int] = set()
-    for positions, quota in zip(positions_by_class, quotas):
+    for positions, quota in zip(positions_by_class, quotas, strict=True):
         chosen.update(rng.sample(positions, quota))
     return chosen

@@ -43,7 +43,7 @@ def two_rounds(rows):
 
     def predict(model, ids):
         probabilities = model.predict_proba(vectorizer.transform([rows[i][0] for i in ids]))
-        return [(i, prediction(*map(float, p))) for i, p in zip(ids, probabilities)]
+        return [(i, prediction(*map(float, p))) for i, p in zip(ids, probabilities, strict=True)]
 
     with threadpool_limits(limits=1):
         labeled = list(range(800))

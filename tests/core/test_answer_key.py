@@ -13,7 +13,7 @@ RECORDS = [{"source": "alpha"}, {"source": 'be "ta"'}, {"source": "gamma"}, {"so
 
 
 def answers(*labels: int) -> list[dict]:
-    return [{**record, "category": label} for record, label in zip(RECORDS, labels)]
+    return [{**record, "category": label} for record, label in zip(RECORDS, labels, strict=False)]
 
 
 def written(storage) -> set[str]:

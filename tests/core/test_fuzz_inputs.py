@@ -117,7 +117,7 @@ def test_a_random_manifest_is_refused_naming_its_line_or_validated_whole(data):
         stored = storage.path(working["manifest"]).read_bytes()
         output = [_strict_json(line) for line in stored.splitlines()]
         assert started["config"]["RecordCount"] == len(given_records) == len(output)
-        for given_record, stored_record in zip(given_records, output):
+        for given_record, stored_record in zip(given_records, output, strict=True):
             assert {key: value for key, value in stored_record.items() if key != "byoal-id"} == {
                 key: value for key, value in given_record.items() if key != "byoal-id"
             }

@@ -54,13 +54,13 @@ def test_auto_labels_above_the_tested_threshold_meet_the_target_on_held_out_trut
     calibration = predict(model, vectorizer, [t for t, _ in calibration_rows])
     # δ 0.01: one draw, and the statistical test below checks the rate at δ 0.1.
     decision = choose_threshold(
-        [p.confidence for p in calibration], [p.label == c for p, (_, c) in zip(calibration, calibration_rows)],
+        [p.confidence for p in calibration], [p.label == c for p, (_, c) in zip(calibration, calibration_rows, strict=True)],
         target=target, risk_tolerance=0.01,
     )
     pool = predict(model, vectorizer, [t for t, _ in pool_rows])
     chosen = [i for i, p in enumerate(pool) if p.confidence >= decision.threshold]
     accuracy = np.mean([pool[i].label == pool_rows[i][1] for i in chosen])
-    overall = np.mean([p.label == c for p, (_, c) in zip(pool, pool_rows)])
+    overall = np.mean([p.label == c for p, (_, c) in zip(pool, pool_rows, strict=True)])
     assert len(chosen) > 0.3 * len(pool), "the test should still let the model label a real share"
     assert overall < target or len(chosen) == len(pool)
     assert accuracy >= target, f"auto-labels {accuracy:.3f} accurate for target {target}"
@@ -152,7 +152,7 @@ def run_active_learning(split, strategy, seed, rounds=4, batch=150):
         model = train([pool_rows[i] for i in labeled], vectorizer)
         unlabeled = sorted(set(range(len(pool_rows))) - set(labeled))
         predictions = predict(model, vectorizer, [pool_rows[i][0] for i in unlabeled])
-        chosen = policy.select_for_humans(list(zip(unlabeled, predictions)), strategy=strategy, size=batch, seed=seed)
+        chosen = policy.select_for_humans(list(zip(unlabeled, predictions, strict=True)), strategy=strategy, size=batch, seed=seed)
         labeled += chosen
     model = train([pool_rows[i] for i in labeled], vectorizer)
     predictions = model.predict(vectorizer.transform([t for t, _ in test_rows]))

@@ -51,7 +51,7 @@ def fake_transform(storage, transform, records_by_id, model, vectorizer):
     probabilities = model.predict_proba(vectorizer.transform([row["source"] for row in rows]))
     output = (
         {"byoal-id": row["byoal-id"], "SageMakerOutput": {"label": int(p.argmax()), "probabilities": [float(x) for x in p]}}
-        for row, p in zip(rows, probabilities)
+        for row, p in zip(rows, probabilities, strict=True)
     )
     manifest.write_records(storage, transform["output_prefix"] + "records.jsonl.out", output)
 
@@ -122,7 +122,7 @@ def test_a_whole_run_keeps_every_record_once_and_never_overwrites_humans(storage
     exported = list(manifest.read_records(storage, final["final_manifest"]))
     assert [r["source"] for r in exported] == [r["source"] for r in records]
     assert [r["byoal-id"] for r in exported] == list(range(len(records)))
-    for original, result in zip(records, exported):
+    for original, result in zip(records, exported, strict=True):
         assert {key: result[key] for key in original if not key.startswith("category")} == {
             key: value for key, value in original.items() if not key.startswith("category")
         }
@@ -197,7 +197,7 @@ def test_simulated_workforce_applies_the_error_rate_reproducibly(storage, put_in
     event = {**state, "human_batch": batch, "labeled_at": STARTED}
     labels = simulated_workforce.handler(event)
     labeled = list(manifest.read_records(storage, labels["output_manifest"]))
-    wrong = sum(r["category"] != c for r, (_, c) in zip(labeled, rows))
+    wrong = sum(r["category"] != c for r, (_, c) in zip(labeled, rows, strict=True))
     assert 60 <= wrong <= 140
     assert all(r["category-metadata"]["human-annotated"] == "yes" for r in labeled)
     simulated_workforce.handler(event)

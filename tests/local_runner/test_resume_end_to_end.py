@@ -75,7 +75,7 @@ def check_invariants(inputs: Path, workdir: Path, uninterrupted: Path) -> None:
     final = records_of(Path(summary["final_manifest"]))
     # Every input record exactly once, in input order, its own fields untouched.
     assert [record["byoal-id"] for record in final] == list(range(len(original)))
-    for before, after in zip(original, final):
+    for before, after in zip(original, final, strict=True):
         assert {key: after.get(key) for key in before} == before
     # Human labels are the answers given (never replaced by a model label); the same records as uninterrupted.
     humans = human_labeled(final)

@@ -52,7 +52,7 @@ def test_the_final_manifest_holds_every_input_record_once_in_order_untouched(inp
     final = records_of(Path(summary["final_manifest"]))
     assert len(final) == len(original) == RECORDS == summary["records"]
     assert [record["byoal-id"] for record in final] == list(range(RECORDS))
-    for before, after in zip(original, final):
+    for before, after in zip(original, final, strict=True):
         assert after["source"] == before["source"]
         if "category" in before:
             assert after["category"] == before["category"]

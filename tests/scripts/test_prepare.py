@@ -56,7 +56,7 @@ def check_consistent(files: dict, *, labeled_fraction: float) -> None:
     assert [record["source"] for record in inputs] == [record["source"] for record in answers]
     labeled = [record for record in inputs if attribute in record]
     assert len(labeled) == round(labeled_fraction * len(inputs))
-    for record, answer in zip(inputs, answers):
+    for record, answer in zip(inputs, answers, strict=True):
         assert set(answer) == {"source", attribute, f"{attribute}-metadata"}
         if attribute in record:
             assert record == answer
