@@ -41,7 +41,9 @@ def check_answer_key(
         where = f"answer key {answer_key_uri} line {line}"
         identity = answer.get(rec.ID_FIELD, position)
         if identity in answers:
-            raise InputError(f"{where}: a second answer for record id {identity} (first on line {answers[identity][0]})")
+            raise InputError(
+                f"{where}: a second answer for record id {identity} (first on line {answers[identity][0]})"
+            )
         if label_attribute not in answer:
             raise InputError(f"{where}: no label '{label_attribute}'; an answer key labels every record")
         rec.check_label(answer[label_attribute], label_attribute=label_attribute, num_classes=num_classes, where=where)

@@ -61,7 +61,9 @@ def encode(raw: Any) -> dict[str, str]:
         except ValueError:
             raise InputError(f"'{FIELD}.{name}' is {value!r}; expected a finite number, a string or JSON") from None
         if len(text) > MAX_VALUE_LENGTH:
-            raise InputError(f"'{FIELD}.{name}' is {len(text)} characters long; SageMaker takes at most {MAX_VALUE_LENGTH}")
+            raise InputError(
+                f"'{FIELD}.{name}' is {len(text)} characters long; SageMaker takes at most {MAX_VALUE_LENGTH}"
+            )
         encoded[name] = text
     return encoded
 
@@ -98,7 +100,9 @@ def check(values: dict[str, str], schema: dict[str, Any] | None) -> None:
     for name, text in values.items():
         if name not in properties:
             if schema.get("additionalProperties", True) is False:
-                close = difflib.get_close_matches(name, [known for known in properties if known not in WORKFLOW_SET], n=1)
+                close = difflib.get_close_matches(
+                    name, [known for known in properties if known not in WORKFLOW_SET], n=1
+                )
                 hint = f" (did you mean '{close[0]}'?)" if close else ""
                 known = sorted(set(properties) - set(WORKFLOW_SET))
                 raise InputError(f"'{FIELD}' has the unknown name '{name}'{hint}; the model accepts {known}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from byoal.errors import InputError
@@ -130,7 +130,9 @@ def check_record(
         problem = "'source' is null" if SOURCE_FIELD in record else "record has no 'source' field"
         raise InputError(f"{where}: {problem}; expected the text to label as a string{present}")
     if not isinstance(source, str):
-        raise InputError(f"{where}: 'source' must be a string (the text to label), got {type(source).__name__} {_describe(source)}")
+        raise InputError(
+            f"{where}: 'source' must be a string (the text to label), got {type(source).__name__} {_describe(source)}"
+        )
     if not source.strip():
         raise InputError(
             f"{where}: 'source' is {_describe(source)}: there is nothing to label; remove the line or give it text"

@@ -84,7 +84,10 @@ def _umask() -> int:
 
 
 class LocalStorage:
-    """``s3://bucket/key`` stored as ``<root>/bucket/key``, with the mode ``open()`` gives a new file (0666 & ~umask)."""
+    """``s3://bucket/key`` stored as ``<root>/bucket/key``.
+
+    New files get the mode ``open()`` gives them (0666 & ~umask).
+    """
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
@@ -188,7 +191,10 @@ class _MultipartUpload(io.RawIOBase):
             )
         except self._client.exceptions.ClientError as error:
             # 412: the object exists; 409: another conditional write to the key is under way.
-            if self._condition and error.response["Error"]["Code"] in ("PreconditionFailed", "ConditionalRequestConflict"):
+            if self._condition and error.response["Error"]["Code"] in (
+                "PreconditionFailed",
+                "ConditionalRequestConflict",
+            ):
                 raise ObjectExists(f"object already exists: s3://{self._bucket}/{self._key}") from None
             raise
 

@@ -43,7 +43,10 @@ def _labeled_line(
     stats: MergeStats,
     members: bytes | None = None,
 ) -> bytes:
-    """The record's line with the label applied. A human label is never replaced; a calibration record never gets a model label."""
+    """The record's line with the label applied.
+
+    A human label is never replaced; a calibration record never gets a model label.
+    """
     if rec.is_human_labeled(record, label_attribute):
         stats.kept_human += 1
         return line
@@ -99,7 +102,9 @@ def merge_labels_by_position(
                 f"{uri} record {position + 1} has id {record.get(rec.ID_FIELD)!r}, not {identity}: "
                 "the labels were made for another manifest"
             )
-        yield _labeled_line(line, record, label, metadata, label_attribute=label_attribute, stats=stats, members=members)
+        yield _labeled_line(
+            line, record, label, metadata, label_attribute=label_attribute, stats=stats, members=members
+        )
         upcoming = next(pending, None)
         if upcoming is not None and upcoming[0] <= position:
             raise InputError(f"labels must come in manifest order; position {upcoming[0]} follows {position}")

@@ -141,9 +141,13 @@ class LocalWorkflow:
         self.on_task = on_task
         self._history: Callable[[dict[str, Any]], None] | None = None
         self.requests = RequestValidator()
-        self.sagemaker = LocalSageMaker(self.storage, self.workdir, scratch=self.scratch, log=log, runtime=model_runtime)
+        self.sagemaker = LocalSageMaker(
+            self.storage, self.workdir, scratch=self.scratch, log=log, runtime=model_runtime
+        )
         images = {"TrainingImage": self.sagemaker.runtime.image, "InferenceImage": self.sagemaker.runtime.image}
-        self.ground_truth = LocalGroundTruth(self.storage, answer_key_uri=answer_key_uri, error_rate=annotator_error_rate, seed=seed)
+        self.ground_truth = LocalGroundTruth(
+            self.storage, answer_key_uri=answer_key_uri, error_rate=annotator_error_rate, seed=seed
+        )
         self.inbox = TaskTokenInbox(self.workdir / "task-tokens", log=log)
         self.loop_definition = load_definition(ACTIVE_LEARNING_LOOP, {**SUBSTITUTIONS, **images})
         self.round_definition = load_definition(ACTIVE_LEARNING, {**SUBSTITUTIONS, **images})
@@ -158,16 +162,22 @@ class LocalWorkflow:
             SAGEMAKER + "createLabelingJob.sync": self.ground_truth.create_labeling_job,
             INTEGRATION + "states:startExecution.sync:2": self._start_nested_execution,
         })
-        self.resources = ResourceRegistry({resource: self._observed(resource, handler) for resource, handler in handlers.items()})
+        self.resources = ResourceRegistry(
+            {resource: self._observed(resource, handler) for resource, handler in handlers.items()}
+        )
 
     def _observed(self, resource: str, handler: Callable[[Any, TaskContext], Any]) -> Callable[[Any, TaskContext], Any]:
         """The handler, after its request passed botocore's model of the operation (see service_requests)."""
-        service, operation = OPERATIONS[resource.removeprefix(INTEGRATION)] if resource.startswith(INTEGRATION) else LAMBDA_INVOKE
+        service, operation = (
+            OPERATIONS[resource.removeprefix(INTEGRATION)] if resource.startswith(INTEGRATION) else LAMBDA_INVOKE
+        )
 
         def run(parameters: Any, context: TaskContext) -> Any:
             if self.on_task is not None:
                 self.on_task(resource, parameters, context)
-            request = parameters if resource.startswith(INTEGRATION) else {"FunctionName": resource, "Payload": parameters}
+            request = (
+                parameters if resource.startswith(INTEGRATION) else {"FunctionName": resource, "Payload": parameters}
+            )
             self.requests.validate(service, operation, request, state_name=context.state_name)
             return handler(parameters, context)
 
@@ -189,7 +199,13 @@ class LocalWorkflow:
 
     def _machine(self, definition: dict[str, Any], name: str, history) -> StateMachine:
         return StateMachine(
-            definition, name=name, resources=self.resources, sleep=self.sleep, history=history, region=REGION, account_id=ACCOUNT
+            definition,
+            name=name,
+            resources=self.resources,
+            sleep=self.sleep,
+            history=history,
+            region=REGION,
+            account_id=ACCOUNT,
         )
 
     def _start_nested_execution(self, parameters: dict[str, Any], context: TaskContext) -> dict[str, Any]:
@@ -204,7 +220,9 @@ class LocalWorkflow:
             "Status": result.status,
         }
         if result.status != "SUCCEEDED":
-            raise TaskFailure("States.TaskFailed", json.dumps({**description, "Error": result.error, "Cause": result.cause}))
+            raise TaskFailure(
+                "States.TaskFailed", json.dumps({**description, "Error": result.error, "Cause": result.cause})
+            )
         return {**description, "Output": result.output}
 
     def stopped_execution(self) -> RedrivePoint | None:
@@ -213,16 +231,27 @@ class LocalWorkflow:
         Raises NotRedrivable if its execution succeeded.
         """
         events = read_events(self.history_path)
-        started = next((e for e in events if e["event"] == "ExecutionStarted" and e["state_machine_arn"].endswith(f":{LOOP_NAME}")), None)
+        started = next(
+            (
+                e
+                for e in events
+                if e["event"] == "ExecutionStarted" and e["state_machine_arn"].endswith(f":{LOOP_NAME}")
+            ),
+            None,
+        )
         if started is None:
             return None
         return redrive_point(events, started["execution_arn"])
 
-    def run(self, request: dict[str, Any], *, name: str, history: Callable[[dict[str, Any]], None] | None = None) -> ExecutionResult:
+    def run(
+        self, request: dict[str, Any], *, name: str, history: Callable[[dict[str, Any]], None] | None = None
+    ) -> ExecutionResult:
         """Start ActiveLearningLoop with the execution input and run it to its end."""
         return self._execute(lambda machine: machine.start_execution(request, name=name), history)
 
-    def redrive(self, point: RedrivePoint, *, history: Callable[[dict[str, Any]], None] | None = None) -> ExecutionResult:
+    def redrive(
+        self, point: RedrivePoint, *, history: Callable[[dict[str, Any]], None] | None = None
+    ) -> ExecutionResult:
         """Continue the stopped execution from ``point`` (see :meth:`stopped_execution`) to its end."""
         return self._execute(lambda machine: machine.redrive_execution(point), history)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,11 +36,14 @@ class LocalGroundTruth:
         if self.answer_key_uri is None:
             raise TaskFailure(
                 "States.TaskFailed",
-                "offline, a Ground Truth labeling job is answered from the answer key: set ActiveLearningConfig.AnswerKeyS3Uri",
+                "offline, a Ground Truth labeling job is answered from the answer key: "
+                "set ActiveLearningConfig.AnswerKeyS3Uri",
             )
         name = parameters["LabelingJobName"]
         batch_uri = parameters["InputConfig"]["DataSource"]["S3DataSource"]["ManifestS3Uri"]
-        output_uri = parameters["OutputConfig"]["S3OutputPath"].rstrip("/") + f"/{name}/manifests/output/output.manifest"
+        output_uri = (
+            parameters["OutputConfig"]["S3OutputPath"].rstrip("/") + f"/{name}/manifests/output/output.manifest"
+        )
         if not self.storage.exists(output_uri):
             self._label(parameters, name, batch_uri, output_uri)
         labeled = sum(1 for _ in manifest.read_records(self.storage, output_uri))

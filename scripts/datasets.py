@@ -154,7 +154,9 @@ def _csv_table(stream: IO[str], where: str) -> tuple[list[str], Iterator[tuple[i
     return header, rows()
 
 
-def _find_column(columns: list[str], wanted: str | None, candidates: tuple[str, ...], *, option: str, where: str) -> str | None:
+def _find_column(
+    columns: list[str], wanted: str | None, candidates: tuple[str, ...], *, option: str, where: str
+) -> str | None:
     if wanted is not None:
         if wanted not in columns:
             raise InputError(f"{option}: {where} has no column {wanted!r}; its columns are {columns}")

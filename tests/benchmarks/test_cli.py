@@ -9,7 +9,9 @@ SHARES = {"default": 0.6, "least_confidence": 0.55, "entropy": 0.55, "random": 0
 
 def _fake_run(configuration, inputs, runs_dir):
     share = SHARES.get(configuration.name.removesuffix("-unbudgeted"), 0.5)
-    summary = fake_summary(rounds=[{"auto_labeled": int(share * 100), "human_labeled": 10, "calibration_accuracy": 0.9}])
+    summary = fake_summary(
+        rounds=[{"auto_labeled": int(share * 100), "human_labeled": 10, "calibration_accuracy": 0.9}]
+    )
     result = run_result(configuration, summary, {1: [int(share * 100), int(share * 100) - 1]})
     return {**result, "workdir": str(runs_dir / configuration.run_id)}
 

@@ -32,7 +32,12 @@ def test_the_workflow_part_is_a_dataset_scripts_prepare_reads(tmp_path):
 
     # 80 records: a target the threshold test can show on few calibration records.
     options = ["--target-accuracy", "0.6", "--risk-tolerance", "0.5", "--calibration-share", "0.5"]
-    assert prepare.main(["--dataset", str(tmp_path / "workflow.csv.gz"), "--output-dir", str(tmp_path / "inputs"), *options]) == 0
+    assert (
+        prepare.main(
+            ["--dataset", str(tmp_path / "workflow.csv.gz"), "--output-dir", str(tmp_path / "inputs"), *options]
+        )
+        == 0
+    )
 
 
 def test_a_held_out_slice_as_large_as_the_dataset_is_refused(tmp_path):

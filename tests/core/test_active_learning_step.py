@@ -17,11 +17,19 @@ from byoal import policy
 from byoal.predictions import parse_prediction
 from byoal.round_decision import decide
 
-CONFIG = {"QueryStrategy": "margin", "TargetAccuracy": 0.95, "RiskTolerance": 0.1, "CalibrationShare": 0.2, "MinValidationRecords": None}
+CONFIG = {
+    "QueryStrategy": "margin",
+    "TargetAccuracy": 0.95,
+    "RiskTolerance": 0.1,
+    "CalibrationShare": 0.2,
+    "MinValidationRecords": None,
+}
 
 
 def prediction(*probabilities):
-    return parse_prediction({"label": int(np.argmax(probabilities)), "probabilities": list(probabilities)}, num_classes=4, where="t")
+    return parse_prediction(
+        {"label": int(np.argmax(probabilities)), "probabilities": list(probabilities)}, num_classes=4, where="t"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +98,10 @@ def test_the_calibration_draw_is_a_uniform_sample_of_the_pool_left():
         means.append(np.mean(result["drawn"]) - np.mean(left))
     assert abs(np.mean(means)) < 10, "the draws' mean id matches the pool left's"
     assert len({tuple(decide(predictions, {}, config, batch_size=200, seed=str(s))["drawn"]) for s in range(3)}) == 3
-    assert decide(predictions, {}, config, batch_size=200, seed="x")["drawn"] == decide(predictions, {}, config, batch_size=200, seed="x")["drawn"]
+    assert (
+        decide(predictions, {}, config, batch_size=200, seed="x")["drawn"]
+        == decide(predictions, {}, config, batch_size=200, seed="x")["drawn"]
+    )
 
 
 def test_earlier_calibration_records_are_screened_by_the_rules_that_took_records_out_of_the_pool(two_rounds):
@@ -116,7 +127,9 @@ def test_screened_records_follow_the_rule_on_each_records_own_prediction():
     confident = prediction(0.99, 0.01, 0.0, 0.0)
     torn = prediction(0.5, 0.49, 0.01, 0.0)
     middle = prediction(0.8, 0.2, 0.0, 0.0)
-    predictions = [(i, confident) for i in range(50)] + [(i, torn) for i in range(50, 60)] + [(i, middle) for i in range(60, 100)]
+    predictions = (
+        [(i, confident) for i in range(50)] + [(i, torn) for i in range(50, 60)] + [(i, middle) for i in range(60, 100)]
+    )
     predictions += [(i, confident if i % 2 else middle) for i in range(100, 300)] + [(i, torn) for i in range(300, 320)]
     result = decide(predictions, calibration, CONFIG, batch_size=20, seed="s")
     assert result["stats"]["threshold"] is not None and result["stats"]["threshold"] <= 0.99
@@ -154,14 +167,26 @@ def test_a_bound_below_target_at_the_most_confident_candidate_auto_labels_nothin
     calibration = {identity: (1 if identity % 10 == 0 else 0) for identity in range(100)}
     result = decide(predictions, calibration, CONFIG, batch_size=10, seed="s")
     reason = result["stats"]["no_auto_label_reason"]
-    assert result["auto"] == [] and reason.startswith("the accuracy bound at the most confident candidate is below target")
+    assert result["auto"] == [] and reason.startswith(
+        "the accuracy bound at the most confident candidate is below target"
+    )
     assert "90 of the 100 most confident calibration records right" in reason
     assert result["stats"]["accuracy_bound"] < 0.95 and result["stats"]["expected_accuracy"] == 0.9
 
 
 def test_the_fixed_margin_rule_still_auto_labels_and_screens_by_margin():
     calibration = {i: 0 for i in range(10)}
-    predictions = [(i, prediction(0.9, 0.1, 0, 0)) for i in range(5)] + [(i, prediction(0.6, 0.4, 0, 0)) for i in range(5, 10)]
-    predictions += [(i, prediction(0.9, 0.1, 0, 0)) for i in range(10, 40)] + [(i, prediction(0.6, 0.4, 0, 0)) for i in range(40, 60)]
-    result = decide(predictions, calibration, {**CONFIG, "FixedMarginThreshold": 0.5, "QueryStrategy": "random"}, batch_size=10, seed="s")
+    predictions = [(i, prediction(0.9, 0.1, 0, 0)) for i in range(5)] + [
+        (i, prediction(0.6, 0.4, 0, 0)) for i in range(5, 10)
+    ]
+    predictions += [(i, prediction(0.9, 0.1, 0, 0)) for i in range(10, 40)] + [
+        (i, prediction(0.6, 0.4, 0, 0)) for i in range(40, 60)
+    ]
+    result = decide(
+        predictions,
+        calibration,
+        {**CONFIG, "FixedMarginThreshold": 0.5, "QueryStrategy": "random"},
+        batch_size=10,
+        seed="s",
+    )
     assert result["stats"]["auto_labeled"] == 30 and set(result["screened"]) == set(range(5))

@@ -125,7 +125,10 @@ def test_a_full_distribution_is_renormalised_and_clipped():
         ({"probabilities": [1.01, 0.0, 0.0]}, r"out line 7: 'probabilities'\[0\] is 1.01, not a probability"),
         ({"probabilities": [0.5, 0.5, 0.5]}, "out line 7: 'probabilities' sums to 1.5; expected 1"),
         ({"probabilities": [float("nan"), 0.5, 0.5]}, "out line 7: 'probabilities'.0. is nan"),
-        ({"label": ["__label__1", "__label__1"], "prob": [0.5, 0.4]}, "out line 7: BlazingText label '__label__1' appears twice"),
+        (
+            {"label": ["__label__1", "__label__1"], "prob": [0.5, 0.4]},
+            "out line 7: BlazingText label '__label__1' appears twice",
+        ),
     ],
 )
 def test_probabilities_beyond_the_tolerance_are_refused_naming_the_line(output, message):
@@ -135,18 +138,31 @@ def test_probabilities_beyond_the_tolerance_are_refused_naming_the_line(output, 
 
 # Kind 3: a record with `<label>-metadata` but no label (a chained Ground Truth job's failed object).
 
-FAILED_OBJECT = {"source": "headline failed", "category-metadata": {"failure-reason": "ClientError: timed out", "job-name": "labeling-job/prior"}}
+FAILED_OBJECT = {
+    "source": "headline failed",
+    "category-metadata": {"failure-reason": "ClientError: timed out", "job-name": "labeling-job/prior"},
+}
 
 
 def test_a_model_label_replaces_metadata_left_without_a_label(storage):
     started = validate(put(storage, lines([FAILED_OBJECT, *RECORDS])))
     state = {**started, "working": assign_ids.handler({"run": started["run"]})}
     autolabels = f"s3://{BUCKET}/auto.manifest"
-    manifest.write_records(storage, autolabels, [{"byoal-id": 0, "byoal-position": 0, "category": 1, "confidence": 0.97}])
-    merged = merge_labels.handler({
-        **state, "kind": "model",
-        "autolabels": {"manifest": autolabels, "job_name": "news-r001-auto", "creation_date": "2026-11-27T10:00:00.000000", "round": 1},
-    })
+    manifest.write_records(
+        storage, autolabels, [{"byoal-id": 0, "byoal-position": 0, "category": 1, "confidence": 0.97}]
+    )
+    merged = merge_labels.handler(
+        {
+            **state,
+            "kind": "model",
+            "autolabels": {
+                "manifest": autolabels,
+                "job_name": "news-r001-auto",
+                "creation_date": "2026-11-27T10:00:00.000000",
+                "round": 1,
+            },
+        }
+    )
     first = strictly_parsed(storage.path(merged["manifest"]).read_bytes())[0]
     assert first["category"] == 1 and first["category-metadata"]["human-annotated"] == "no"
     assert "failure-reason" not in first["category-metadata"]
@@ -159,10 +175,20 @@ def test_a_human_label_replaces_metadata_left_without_a_label(storage):
     manifest.write_records(storage, selection, [{"byoal-id": 6}])
     batch = prepare_human_batch.handler({**state, "selection": {"manifest": selection, "count": 1, "round": 0}})
     output = f"s3://{BUCKET}/out.manifest"
-    metadata = {"class-name": "Business", "confidence": 1.0, "human-annotated": "yes", "type": "groundtruth/text-classification",
-                "job-name": "labeling-job/x", "creation-date": "2026-11-27T10:00:00.000000"}
-    manifest.write_records(storage, output, [{"source": "headline failed", "byoal-id": 6, "category": 0, "category-metadata": metadata}])
-    merged = merge_labels.handler({**state, "kind": "human", "human_batch": batch, "human_labels": {"output_manifest": output}})
+    metadata = {
+        "class-name": "Business",
+        "confidence": 1.0,
+        "human-annotated": "yes",
+        "type": "groundtruth/text-classification",
+        "job-name": "labeling-job/x",
+        "creation-date": "2026-11-27T10:00:00.000000",
+    }
+    manifest.write_records(
+        storage, output, [{"source": "headline failed", "byoal-id": 6, "category": 0, "category-metadata": metadata}]
+    )
+    merged = merge_labels.handler(
+        {**state, "kind": "human", "human_batch": batch, "human_labels": {"output_manifest": output}}
+    )
     last = strictly_parsed(storage.path(merged["manifest"]).read_bytes())[-1]
     assert last["category"] == 0 and last["category-metadata"] == metadata
 
@@ -198,9 +224,18 @@ def test_an_empty_or_blank_source_is_refused_naming_the_line(storage, source):
 @pytest.mark.parametrize(
     "spoil, message",
     [
-        (lambda r: r.update(ActiveLearningConfig=["Workforce", "Simulated"]), "'ActiveLearningConfig' must be a JSON object, got a list"),
-        (lambda r: r.update(ActiveLearningConfig="margin"), "'ActiveLearningConfig' must be a JSON object, got a string"),
-        (lambda r: r["ActiveLearningConfig"].update(HyperParameters=[["epochs", 3]]), "'ActiveLearningConfig.HyperParameters' must be a JSON object"),
+        (
+            lambda r: r.update(ActiveLearningConfig=["Workforce", "Simulated"]),
+            "'ActiveLearningConfig' must be a JSON object, got a list",
+        ),
+        (
+            lambda r: r.update(ActiveLearningConfig="margin"),
+            "'ActiveLearningConfig' must be a JSON object, got a string",
+        ),
+        (
+            lambda r: r["ActiveLearningConfig"].update(HyperParameters=[["epochs", 3]]),
+            "'ActiveLearningConfig.HyperParameters' must be a JSON object",
+        ),
         (lambda r: r.update(InputConfig=[MANIFEST]), "'InputConfig' must be a JSON object, got a list"),
         (lambda r: r.update(HumanTaskConfig="public"), "'HumanTaskConfig' must be a JSON object, got a string"),
         (lambda r: r.update(OutputConfig=None), "'OutputConfig' must be a JSON object .*got null"),
@@ -218,7 +253,9 @@ def test_a_request_file_with_a_list_for_active_learning_config_is_refused_before
     inputs = tmp_path / "inputs"
     inputs.mkdir()
     (inputs / "request.json").write_text(json.dumps({**make_request(), "ActiveLearningConfig": []}))
-    arguments = run_local.parse_arguments(["--inputs", str(inputs), "--workdir", str(tmp_path / "w"), "--max-rounds", "2"])
+    arguments = run_local.parse_arguments(
+        ["--inputs", str(inputs), "--workdir", str(tmp_path / "w"), "--max-rounds", "2"]
+    )
     with pytest.raises(InputError, match="'ActiveLearningConfig' must be a JSON object, got a list"):
         run_local.build_request(arguments)
 
@@ -253,7 +290,9 @@ def test_the_fewest_calibration_records_a_fixed_sequence_test_can_pass_with():
 
 def test_a_dataset_too_small_to_ever_calibrate_is_refused_saying_the_least_size_needed(storage):
     records = [{"source": f"headline {number}"} for number in range(24)]
-    message = refused(storage, put(storage, lines(records), MinValidationRecords=50), "24 records can never be auto-labeled")
+    message = refused(
+        storage, put(storage, lines(records), MinValidationRecords=50), "24 records can never be auto-labeled"
+    )
     smallest = int(message.split("with these settings a run needs at least ")[1].split()[0])
     config = validate_request(make_request(MinValidationRecords=50))
     assert feasibility.can_calibrate(config, smallest) and not feasibility.can_calibrate(config, smallest - 1)
@@ -270,7 +309,11 @@ def test_the_smallest_dataset_counts_the_risk_tolerance_test_when_configured():
 
 def test_a_budget_that_never_allows_enough_human_labels_says_so(storage):
     records = [{"source": f"headline {number}"} for number in range(500)]
-    refused(storage, put(storage, lines(records), MinValidationRecords=50, MaxHumanLabels=40), "no dataset can with this budget")
+    refused(
+        storage,
+        put(storage, lines(records), MinValidationRecords=50, MaxHumanLabels=40),
+        "no dataset can with this budget",
+    )
 
 
 def test_a_dataset_whose_first_round_gets_fewer_than_two_human_labels_is_refused(storage):
@@ -305,7 +348,10 @@ def test_a_two_row_dataset_fails_in_prepare(tmp_path, capsys):
     "values, message",
     [
         ({"epoch": 3}, r"unknown name 'epoch' \(did you mean 'epochs'\?\); the model accepts \['batch_size', "),
-        ({"dropout": 1.5}, r"'ActiveLearningConfig.HyperParameters.dropout' is '1.5'; expected a number in \[0.0, 1.0\)"),
+        (
+            {"dropout": 1.5},
+            r"'ActiveLearningConfig.HyperParameters.dropout' is '1.5'; expected a number in \[0.0, 1.0\)",
+        ),
         ({"epochs": "ten"}, r"HyperParameters.epochs' is 'ten'; expected an integer >= 1"),
         ({"learning_rate": 0}, r"learning_rate' is '0'; expected a number > 0"),
         ({"num_classes": 5}, "'ActiveLearningConfig.HyperParameters.num_classes' is set by the workflow"),
@@ -326,10 +372,18 @@ def test_a_model_of_your_own_publishes_no_schema_and_its_hyperparameters_pass(st
 
 def test_hyperparameter_values_reach_sagemaker_as_json_text(storage):
     values = {"names": ["A", "B"], "fine_tune": False, "limit": None, "rate": 0.5, "mode": "fast"}
-    started = validate(put(storage, lines(RECORDS), HyperParameters=values), {"algorithm": "bundled", "image": "x/own:1"})
+    started = validate(
+        put(storage, lines(RECORDS), HyperParameters=values), {"algorithm": "bundled", "image": "x/own:1"}
+    )
     settings = prepare_training.training_settings(started["config"], algorithm="bundled", training_image="x/own:1")
     sent = settings["HyperParameters"]
-    assert {name: sent[name] for name in values} == {"names": '["A", "B"]', "fine_tune": "false", "limit": "null", "rate": "0.5", "mode": "fast"}
+    assert {name: sent[name] for name in values} == {
+        "names": '["A", "B"]',
+        "fine_tune": "false",
+        "limit": "null",
+        "rate": "0.5",
+        "mode": "fast",
+    }
     assert all(isinstance(value, str) for value in sent.values())
 
 
@@ -337,7 +391,8 @@ def test_the_published_schema_is_the_one_the_bundled_container_declares():
     from byoal_model.hyperparameters import hyperparameter_schema, parse_hyperparameters
 
     assert hyperparameters.bundled_schema() == hyperparameter_schema(), (
-        "regenerate: PYTHONPATH=container python -m byoal_model.hyperparameters --module > byoal/bundled_hyperparameters.py"
+        "regenerate: PYTHONPATH=container python -m byoal_model.hyperparameters --module "
+        "> byoal/bundled_hyperparameters.py"
     )
     accepted = {"epochs": "3", "dropout": "0", "learning_rate": "1e-3", "vocab_size": 3, "max_len": "7"}
     hyperparameters.check(hyperparameters.encode(accepted), hyperparameters.bundled_schema())
@@ -349,7 +404,9 @@ def test_prepare_refuses_a_bad_hyperparameter_before_writing(tmp_path, capsys):
     from tests.conftest import SAMPLE
 
     output = tmp_path / "out"
-    arguments = ["--dataset", str(SAMPLE), "--sample", "200", "--output-dir", str(output), "--hyperparameter", "dropuot=0.2"]
+    arguments = [
+        "--dataset", str(SAMPLE), "--sample", "200", "--output-dir", str(output), "--hyperparameter", "dropuot=0.2",
+    ]
     assert prepare.main(arguments) == 2
     assert "did you mean 'dropout'" in capsys.readouterr().err
     assert not output.exists()
@@ -366,7 +423,10 @@ def test_prepare_refuses_a_bad_hyperparameter_before_writing(tmp_path, capsys):
         (b'{"source": "a", "score": -Infinity}', r"line 2: not valid JSON \(-Infinity is not a JSON value"),
         (b'{"source": "a", "source": "b"}', r"line 2: not valid JSON \(the key 'source' appears twice"),
         (b'{"source": "caf\xe9"}', r"line 2: not UTF-8 text \(byte 0xe9 at byte 16\)"),
-        (b'{"source": "a", "category": "Business"}', r"line 2: label 'category' must be an integer class index .*'Business' is 0"),
+        (
+            b'{"source": "a", "category": "Business"}',
+            r"line 2: label 'category' must be an integer class index .*'Business' is 0",
+        ),
         (b'{"source": "a", "category": 1.0}', r"line 2: label 'category' must be .* got 1.0; write 1, not 1.0"),
         (b'{"source": "a", "byoal-calibration": 1}', "line 2: field 'byoal-calibration' is the workflow's own"),
         (b'{"source": "a", "byoal-position": 3}', "line 2: field 'byoal-position' is the workflow's own"),
@@ -377,9 +437,23 @@ def test_prepare_refuses_a_bad_hyperparameter_before_writing(tmp_path, capsys):
         (b'{"source": "caf\\ud800"}', r"line 2: a string holds the lone surrogate escape \\ud800 \(after \"caf\"\)"),
         (b'{"source": "a", "note\\udc00": 1}', r"line 2: a string holds the lone surrogate escape \\udc00"),
     ],
-    ids=["source-ref", "NaN", "Infinity", "duplicate key", "latin-1", "class name", "float label", "calibration flag",
-         "position", "number source", "null source", "bare string", "deep nesting", "lone surrogate",
-         "lone surrogate in a key"],
+    ids=[
+        "source-ref",
+        "NaN",
+        "Infinity",
+        "duplicate key",
+        "latin-1",
+        "class name",
+        "float label",
+        "calibration flag",
+        "position",
+        "number source",
+        "null source",
+        "bare string",
+        "deep nesting",
+        "lone surrogate",
+        "lone surrogate in a key",
+    ],
 )
 def test_a_manifest_line_the_contract_does_not_allow_is_refused_naming_it(storage, line, message):
     data = manifest.dumps(RECORDS[0]) + line + b"\n" + lines(RECORDS[1:])
@@ -400,14 +474,21 @@ def test_a_manifest_in_another_encoding_is_named_as_such(storage, data, message)
 
 def test_a_source_longer_than_ground_truth_accepts_is_refused_only_for_ground_truth(storage):
     records = [*RECORDS, {"source": "x" * 20_001}]
-    refused(storage, put(storage, lines(records), Workforce="GroundTruth", AnswerKeyS3Uri=None) | _human_task(), "line 7: 'source' holds 20001 characters")
+    refused(
+        storage,
+        put(storage, lines(records), Workforce="GroundTruth", AnswerKeyS3Uri=None) | _human_task(),
+        "line 7: 'source' holds 20001 characters",
+    )
     assert validate(put(storage, lines(records)))["config"]["RecordCount"] == 7
 
 
 @pytest.mark.parametrize(
     "change, message",
     [
-        ({"NumberOfHumanWorkersPerDataObject": "3"}, "HumanTaskConfig.NumberOfHumanWorkersPerDataObject, value: 3, type: <class 'str'>"),
+        (
+            {"NumberOfHumanWorkersPerDataObject": "3"},
+            "HumanTaskConfig.NumberOfHumanWorkersPerDataObject, value: 3, type: <class 'str'>",
+        ),
         ({"TaskTimeLimitInSeconds": 5}, "HumanTaskConfig.TaskTimeLimitInSeconds, value: 5, valid min value: 30"),
         ({"TaskTitle": ""}, "HumanTaskConfig.TaskTitle, value: 0, valid min length: 1"),
     ],
@@ -424,8 +505,13 @@ def _human_task() -> dict:
         "WorkteamArn": "arn:aws:sagemaker:us-east-1:394669845002:workteam/public-crowd/default",
         "UiConfig": {"UiTemplateS3Uri": f"s3://{BUCKET}/inputs/instructions.template"},
         "PreHumanTaskLambdaArn": "arn:aws:lambda:us-east-1:432418664414:function:PRE-TextMultiClass",
-        "AnnotationConsolidationConfig": {"AnnotationConsolidationLambdaArn": "arn:aws:lambda:us-east-1:432418664414:function:ACS-TextMultiClass"},
-        "TaskTitle": "News", "TaskDescription": "Classify", "NumberOfHumanWorkersPerDataObject": 1, "TaskTimeLimitInSeconds": 300,
+        "AnnotationConsolidationConfig": {
+            "AnnotationConsolidationLambdaArn": "arn:aws:lambda:us-east-1:432418664414:function:ACS-TextMultiClass"
+        },
+        "TaskTitle": "News",
+        "TaskDescription": "Classify",
+        "NumberOfHumanWorkersPerDataObject": 1,
+        "TaskTimeLimitInSeconds": 300,
     }
     return {"HumanTaskConfig": request["HumanTaskConfig"]}
 
@@ -442,7 +528,9 @@ def test_the_state_machine_tells_validate_input_which_model_trains():
 def test_the_readme_callback_walkthrough_settings_are_refused_counting_calibration_records_only(storage):
     # prepare --seed-share 0.4 --batch-size 30 --max-rounds 2 on 300 lines: 120 + 30 human labels, but only
     # CalibrationShare 0.2 of each batch calibrates: 24 + 6 = 30, fewer than the 45 the test needs at 0.95 / 0.1.
-    settings = dict(TargetAccuracy=0.95, RiskTolerance=0.1, SeedShare=0.4, HumanBatchSize=30, MaxRounds=2, CalibrationShare=0.2)
+    settings = dict(
+        TargetAccuracy=0.95, RiskTolerance=0.1, SeedShare=0.4, HumanBatchSize=30, MaxRounds=2, CalibrationShare=0.2
+    )
     config = validate_request(make_request(**settings))
     assert feasibility.human_labels_reachable(config, 300, 0) == 150
     assert feasibility.calibration_records_reachable(config, 300, 0) == 30
@@ -450,7 +538,10 @@ def test_the_readme_callback_walkthrough_settings_are_refused_counting_calibrati
     message = refused(storage, put(storage, lines(records), **settings), "300 records can never be auto-labeled")
     assert "at most 30 calibration records of 150 human labels (CalibrationShare 0.2" in message
     share = float(message.split("raise CalibrationShare to ")[1].split(",")[0])
-    assert validate(put(storage, lines(records), **{**settings, "CalibrationShare": share}))["config"]["RecordCount"] == 300
+    assert (
+        validate(put(storage, lines(records), **{**settings, "CalibrationShare": share}))["config"]["RecordCount"]
+        == 300
+    )
 
 
 def test_a_600_record_run_with_enough_human_labels_but_too_few_calibration_records_is_refused(storage):
@@ -463,7 +554,10 @@ def test_a_600_record_run_with_enough_human_labels_but_too_few_calibration_recor
     assert "with these settings a run needs at least" in message and "or lower TargetAccuracy" in message
     # Random input labels calibrate too: ValidationShare of them (no seed batch: 200 labels exceed SeedShare).
     labeled = [{**record, "category": number % 3} for number, record in enumerate(records[:200])] + records[200:]
-    assert feasibility.calibration_records_reachable({**config, "InputLabelsAreRandomSample": True}, 600, 200) == 40 + 4 * 4
+    assert (
+        feasibility.calibration_records_reachable({**config, "InputLabelsAreRandomSample": True}, 600, 200)
+        == 40 + 4 * 4
+    )
     assert validate(put(
         storage, lines(labeled), CalibrationShare=0.2, InputLabelsAreRandomSample=True, ValidationShare=0.3, **settings,
     ))["config"]["RecordCount"] == 600

@@ -40,7 +40,9 @@ def test_a_labeled_manifest_resumes_the_execution_with_ground_truth_output(stora
     uri, batch = pending
     assert json.loads(read_bytes(storage, uri))["task_token"] == "token-secret-123"
     labeled = f"s3://{BUCKET}/labeled.manifest"
-    manifest.write_records(storage, labeled, [{"byoal-id": 2, "category": 3}, {"byoal-id": 1, "category": 0, "source": 'b "q"'}])
+    manifest.write_records(
+        storage, labeled, [{"byoal-id": 2, "category": 3}, {"byoal-id": 1, "category": 0, "source": 'b "q"'}]
+    )
     resumer = RecordingResumer()
     result = callback_resume.handler({"pending": uri, "labeled_manifest": labeled}, resumer=resumer)
     assert result == {"job_name": batch["job_name"], "labeled": 2, "of": 2}
@@ -95,7 +97,9 @@ def test_labels_written_by_a_racing_submission_win_and_the_other_is_refused(stor
     storage.exists = lambda candidate: False if candidate == batch["output_manifest"] else real_exists(candidate)
     try:
         with pytest.raises(InputError, match="already has its labels"):
-            callback_resume.store_labels(storage, callback_resume.read_pending(storage, uri), [{"byoal-id": 1, "category": 0}])
+            callback_resume.store_labels(
+                storage, callback_resume.read_pending(storage, uri), [{"byoal-id": 1, "category": 0}]
+            )
     finally:
         del storage.exists
     assert [r["category"] for r in manifest.read_records(storage, batch["output_manifest"])] == [1]
@@ -125,7 +129,9 @@ def test_offline_a_second_submission_is_refused_by_the_command_and_changes_nothi
     assert {path: path.read_bytes() for path in (tmp_path / "s3").rglob("submitted/*")} == submitted
 
 
-def test_a_timed_out_task_keeps_the_labels_and_a_redriven_task_takes_them_without_asking(storage, pending, tmp_path, monkeypatch):
+def test_a_timed_out_task_keeps_the_labels_and_a_redriven_task_takes_them_without_asking(
+    storage, pending, tmp_path, monkeypatch
+):
     from botocore.exceptions import ClientError
 
     uri, batch = pending
@@ -141,7 +147,10 @@ def test_a_timed_out_task_keeps_the_labels_and_a_redriven_task_takes_them_withou
     assert storage.exists(batch["output_manifest"])
 
     monkeypatch.setenv(callback_resume.LOCAL_TOKEN_DIR_ENV, str(tmp_path / "tokens"))
-    state = {"config": {"LabelAttributeName": "category", "Labels": ["a", "b", "c", "d"]}, "run": {"id": "news", "root": uri.split("labeling-jobs/")[0]}}
+    state = {
+        "config": {"LabelAttributeName": "category", "Labels": ["a", "b", "c", "d"]},
+        "run": {"id": "news", "root": uri.split("labeling-jobs/")[0]},
+    }
     result = callback_batch.handler({**state, "human_batch": batch, "task_token": "token-after-redrive"})
 
     assert result["labeled_before"] is True
@@ -163,7 +172,13 @@ def test_on_s3_the_labels_are_a_conditional_write_and_a_412_refuses_the_batch():
     expected = {"Bucket": BUCKET, "Key": "labeling-jobs/j/output.manifest", "Body": ANY, "IfNoneMatch": "*"}
     with Stubber(client) as stub:
         stub.add_response("put_object", {"ETag": '"1"'}, expected)
-        stub.add_client_error("put_object", "PreconditionFailed", "At least one of the pre-conditions you specified did not hold", 412, expected_params=expected)
+        stub.add_client_error(
+            "put_object",
+            "PreconditionFailed",
+            "At least one of the pre-conditions you specified did not hold",
+            412,
+            expected_params=expected,
+        )
         callback_resume.store_labels(S3Storage(client), pending, [{"byoal-id": 1, "category": 0}])
         with pytest.raises(InputError, match="batch news-r001-human already has its labels"):
             callback_resume.store_labels(S3Storage(client), pending, [{"byoal-id": 1, "category": 2}])

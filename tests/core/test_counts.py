@@ -22,7 +22,9 @@ def test_counts_split_human_model_unlabeled_and_calibration():
         {"source": "e"},
     ]
     counts = count_records(records, label_attribute="c", num_classes=3)
-    assert counts == Counts(input_total=5, human_labeled=3, auto_labeled=1, unlabeled=1, calibration=1, human_labeled_by_class=[1, 2, 0])
+    assert counts == Counts(
+        input_total=5, human_labeled=3, auto_labeled=1, unlabeled=1, calibration=1, human_labeled_by_class=[1, 2, 0]
+    )
 
 
 def test_seed_batch_first_then_rounds_until_everything_is_labeled():

@@ -111,7 +111,11 @@ def run_embed_transform(storage, embedding_step):
 
 def start(storage, put_inputs, records, **config):
     request = put_inputs(records, SeedShare=0.0, MinValidationRecords=5, **config)
-    event = {"request": request, "execution_name": "e1", "model": {"algorithm": "bundled", "image": LOCAL_BUNDLED_IMAGE}}
+    event = {
+        "request": request,
+        "execution_name": "e1",
+        "model": {"algorithm": "bundled", "image": LOCAL_BUNDLED_IMAGE},
+    }
     started = validate_input.handler(event)
     return {**started, "working": assign_ids.handler({"run": started["run"]})}
 
@@ -119,7 +123,9 @@ def start(storage, put_inputs, records, **config):
 def labeled_records(count=40, labeled=20, own_embedding=None):
     records = [{"source": f"headline {index}"} for index in range(count)]
     for index in range(labeled):
-        records[index].update(category=index % 2, **{"category-metadata": {"class-name": "x", "human-annotated": "yes"}})
+        records[index].update(
+            category=index % 2, **{"category-metadata": {"class-name": "x", "human-annotated": "yes"}}
+        )
     if own_embedding is not None:
         records[0]["byoal-embedding"] = own_embedding
     return records

@@ -26,11 +26,17 @@ MANIFEST = f"s3://{BUCKET}/inputs/input.manifest"
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 json_scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.just(10**400), st.floats(allow_nan=True, allow_infinity=True),
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.just(10**400),
+    st.floats(allow_nan=True, allow_infinity=True),
     st.text(max_size=20),
 )
 json_values = st.recursive(
-    json_scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3), max_leaves=8
+    json_scalars,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=8,
 )
 sources = st.one_of(
     st.text(min_size=1, max_size=40).filter(lambda text: text.strip()), st.sampled_from(["", " ", "\t"]), json_values
@@ -64,11 +70,22 @@ raw_lines = st.one_of(
     good_records.map(_encoded),
     json_values.map(lambda value: json.dumps(value).encode()),
     st.binary(max_size=30),
-    st.sampled_from([
-        b"", b"   ", b'{"source": "a", "source": "b"}', b'{"source": "x", "n": NaN}', b'{"source": "x", "n": -Infinity}',
-        b'{"source": "\xff"}', b'{"source": ""}', b'{"source": " \\t "}', b'{"source-ref": "s3://b/k.txt"}',
-        b'{"source": "x", "category": 1.0}', b'{"source": "x", "byoal-calibration": 0}', b"[" * 50_000,
-    ]),
+    st.sampled_from(
+        [
+            b"",
+            b"   ",
+            b'{"source": "a", "source": "b"}',
+            b'{"source": "x", "n": NaN}',
+            b'{"source": "x", "n": -Infinity}',
+            b'{"source": "\xff"}',
+            b'{"source": ""}',
+            b'{"source": " \\t "}',
+            b'{"source-ref": "s3://b/k.txt"}',
+            b'{"source": "x", "category": 1.0}',
+            b'{"source": "x", "byoal-calibration": 0}',
+            b"[" * 50_000,
+        ]
+    ),
 )
 
 
@@ -97,7 +114,9 @@ def test_a_random_manifest_is_refused_naming_its_line_or_validated_whole(data):
         storage = LocalStorage(root)
         write_bytes(storage, MANIFEST, data)
         write_bytes(storage, f"s3://{BUCKET}/inputs/answers.manifest", answer_key_for(data))
-        write_bytes(storage, f"s3://{BUCKET}/inputs/class_labels.json", json.dumps(label_category_document(LABELS)).encode())
+        write_bytes(
+            storage, f"s3://{BUCKET}/inputs/class_labels.json", json.dumps(label_category_document(LABELS)).encode()
+        )
         step_input = {"request": make_request(), "execution_name": "fuzz"}
         with _local_root(root):
             try:
@@ -106,7 +125,11 @@ def test_a_random_manifest_is_refused_naming_its_line_or_validated_whole(data):
                 message = str(error)
                 event("refused")
                 assert MANIFEST in message, message
-                whole_file = ("no records", "can never be auto-labeled", "the file is")  # refusals of the file as a whole
+                whole_file = (
+                    "no records",
+                    "can never be auto-labeled",
+                    "the file is",
+                )  # refusals of the file as a whole
                 assert "line " in message or any(reason in message for reason in whole_file), message
                 assert _stored(storage) == set()
                 return
@@ -167,7 +190,11 @@ def _strict_json(line: bytes):
         st.dictionaries(st.sampled_from(sorted(DEFAULTS)), json_values, max_size=4),
         st.dictionaries(st.text(max_size=10), json_values, max_size=3),
     ),
-    top=st.dictionaries(st.sampled_from(["InputConfig", "OutputConfig", "HumanTaskConfig", "LabelAttributeName"]), json_values, max_size=2),
+    top=st.dictionaries(
+        st.sampled_from(["InputConfig", "OutputConfig", "HumanTaskConfig", "LabelAttributeName"]),
+        json_values,
+        max_size=2,
+    ),
 )
 def test_a_random_request_is_refused_naming_a_field_or_normalised(config, top):
     request = {**make_request(), **top, "ActiveLearningConfig": config}
@@ -205,8 +232,12 @@ def test_a_random_model_output_is_refused_naming_the_line_or_read_as_a_distribut
 
 @FUZZ
 @given(
-    name=st.sampled_from(sorted(set(hyperparameters.bundled_schema()["properties"]) - set(hyperparameters.WORKFLOW_SET))),
-    value=st.one_of(json_values, st.integers(-5, 6000), st.floats(-1, 2), st.sampled_from(["3", "0.5", "1e-3", " 7 ", "ten", ""])),
+    name=st.sampled_from(
+        sorted(set(hyperparameters.bundled_schema()["properties"]) - set(hyperparameters.WORKFLOW_SET))
+    ),
+    value=st.one_of(
+        json_values, st.integers(-5, 6000), st.floats(-1, 2), st.sampled_from(["3", "0.5", "1e-3", " 7 ", "ten", ""])
+    ),
 )
 def test_the_workflow_accepts_a_hyperparameter_exactly_when_the_bundled_container_does(name, value):
     from byoal_model.hyperparameters import HyperparameterError, parse_hyperparameters

@@ -54,8 +54,10 @@ def test_auto_labels_above_the_tested_threshold_meet_the_target_on_held_out_trut
     calibration = predict(model, vectorizer, [t for t, _ in calibration_rows])
     # δ 0.01: one draw, and the statistical test below checks the rate at δ 0.1.
     decision = choose_threshold(
-        [p.confidence for p in calibration], [p.label == c for p, (_, c) in zip(calibration, calibration_rows, strict=True)],
-        target=target, risk_tolerance=0.01,
+        [p.confidence for p in calibration],
+        [p.label == c for p, (_, c) in zip(calibration, calibration_rows, strict=True)],
+        target=target,
+        risk_tolerance=0.01,
     )
     pool = predict(model, vectorizer, [t for t, _ in pool_rows])
     chosen = [i for i, p in enumerate(pool) if p.confidence >= decision.threshold]
@@ -68,11 +70,16 @@ def test_auto_labels_above_the_tested_threshold_meet_the_target_on_held_out_trut
 
 
 def accuracy_above(threshold: float, intercept: float, slope: float) -> float:
-    """Accuracy of records with confidence >= threshold when confidence ~ U(0, 1) and P(right | c) = intercept + slope c."""
+    """Accuracy of records with confidence >= threshold.
+
+    Confidence c ~ U(0, 1) and P(right | c) = intercept + slope c.
+    """
     return intercept + slope * (1 + threshold) / 2
 
 
-@pytest.mark.parametrize(("intercept", "slope", "calibration_size"), [(0.8, 0.2, 1000), (0.85, 0.15, 300), (0.85, 0.15, 1000)])
+@pytest.mark.parametrize(
+    ("intercept", "slope", "calibration_size"), [(0.8, 0.2, 1000), (0.85, 0.15, 300), (0.85, 0.15, 1000)]
+)
 def test_rounds_below_target_are_at_most_the_risk_tolerance_on_synthetic_scores(intercept, slope, calibration_size):
     """Thousands of simulated rounds with a known accuracy curve: the guarantee holds at δ, up to sampling error.
 
@@ -92,7 +99,9 @@ def test_rounds_below_target_are_at_most_the_risk_tolerance_on_synthetic_scores(
         labeled += 1
         below += accuracy_above(decision.threshold, intercept, slope) < target
     assert labeled > rounds // 5, "the test should pass in a real share of the rounds"
-    assert below / rounds <= delta + 3 * (delta * (1 - delta) / rounds) ** 0.5, f"{below} of {rounds} rounds below target"
+    assert below / rounds <= delta + 3 * (delta * (1 - delta) / rounds) ** 0.5, (
+        f"{below} of {rounds} rounds below target"
+    )
 
 
 def test_with_many_calibration_records_the_bound_is_close_to_the_observed_accuracy():
@@ -115,7 +124,8 @@ def test_the_threshold_test_needs_enough_records_and_says_how_many():
 
 
 def test_the_test_stops_at_the_first_candidate_that_fails():
-    # 1,000 right at the top, then 60 wrong, then 3,000 right: the lower candidates would pass again, but are never tested.
+    # 1,000 right at the top, then 60 wrong, then 3,000 right: the lower candidates would pass again,
+    # but are never tested.
     confidences = [0.99 - 0.0002 * i for i in range(4060)]
     correct = [True] * 1000 + [False] * 60 + [True] * 3000
     decision = choose_threshold(confidences, correct, target=0.95, risk_tolerance=0.1)
@@ -130,11 +140,15 @@ def test_the_sequence_starts_at_a_quarter_of_the_calibration_records():
     decision = choose_threshold(confidences, correct, target=0.95, risk_tolerance=0.1)
     assert decision.records_above == 400
     top_only = choose_threshold(confidences, [i < 60 for i in range(400)], target=0.95, risk_tolerance=0.1)
-    assert top_only.threshold is None and top_only.records_above == 100, "a passing region under a quarter is not tested"
+    assert top_only.threshold is None and top_only.records_above == 100, (
+        "a passing region under a quarter is not tested"
+    )
 
 
 def test_tied_confidences_are_one_candidate():
-    decision = choose_threshold([0.9] * 50 + [0.8] * 50, [True] * 50 + [True] * 49 + [False], target=0.95, risk_tolerance=0.1)
+    decision = choose_threshold(
+        [0.9] * 50 + [0.8] * 50, [True] * 50 + [True] * 49 + [False], target=0.95, risk_tolerance=0.1
+    )
     assert decision.threshold == 0.8 and decision.records_above == 100
 
 
@@ -152,7 +166,9 @@ def run_active_learning(split, strategy, seed, rounds=4, batch=150):
         model = train([pool_rows[i] for i in labeled], vectorizer)
         unlabeled = sorted(set(range(len(pool_rows))) - set(labeled))
         predictions = predict(model, vectorizer, [pool_rows[i][0] for i in unlabeled])
-        chosen = policy.select_for_humans(list(zip(unlabeled, predictions, strict=True)), strategy=strategy, size=batch, seed=seed)
+        chosen = policy.select_for_humans(
+            list(zip(unlabeled, predictions, strict=True)), strategy=strategy, size=batch, seed=seed
+        )
         labeled += chosen
     model = train([pool_rows[i] for i in labeled], vectorizer)
     predictions = model.predict(vectorizer.transform([t for t, _ in test_rows]))
@@ -183,7 +199,9 @@ def test_the_calibration_draw_is_seeded_and_sized_by_the_share():
     candidates = list(range(100, 200))
     draw = policy.draw_calibration(candidates, 10, seed="a")
     assert len(draw) == 10 and draw == sorted(draw) and set(draw) <= set(candidates)
-    assert draw == policy.draw_calibration(candidates, 10, seed="a") != policy.draw_calibration(candidates, 10, seed="b")
+    assert (
+        draw == policy.draw_calibration(candidates, 10, seed="a") != policy.draw_calibration(candidates, 10, seed="b")
+    )
     assert policy.draw_calibration(candidates[:5], 10, seed="a") == candidates[:5]
 
 

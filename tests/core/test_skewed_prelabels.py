@@ -62,7 +62,9 @@ def run_loop(storage, request):
     def label_by_humans(selection):
         batch = prepare_human_batch.handler({**state, "selection": selection})
         labels = simulated_workforce.handler({**state, "human_batch": batch, "labeled_at": STARTED})
-        state["working"] = merge_labels.handler({**state, "kind": "human", "human_batch": batch, "human_labels": labels})
+        state["working"] = merge_labels.handler(
+            {**state, "kind": "human", "human_batch": batch, "human_labels": labels}
+        )
 
     while True:
         counts = count_records.handler(state)
@@ -125,7 +127,9 @@ def test_skewed_prelabels_never_yield_an_auto_label_batch_below_target(local_sto
     rounds = [entry for entry in history if entry["round"] > 0]
     assert len(rounds) == 5
     first = rounds[0]
-    assert first["auto_labeled"] == 0, "the skewed pre-labels are training data only: round 1 has no calibration records"
+    assert first["auto_labeled"] == 0, (
+        "the skewed pre-labels are training data only: round 1 has no calibration records"
+    )
     assert first["no_auto_label_reason"].startswith("too few calibration records: 0")
     for entry in rounds:
         given, right = tallies.get(entry["round"], [0, 0])

@@ -52,7 +52,9 @@ def test_fields_appended_to_a_line_keep_the_rest_byte_for_byte():
     import json
 
     line = manifest.dumps({"source": 'a "quoted" \\ \n line — ü', "n": [1, {"x": None}]})
-    extended = manifest.append_members(line, manifest.encode_members({"category": 2, "category-metadata": {"class-name": "Ü"}}))
+    extended = manifest.append_members(
+        line, manifest.encode_members({"category": 2, "category-metadata": {"class-name": "Ü"}})
+    )
     assert extended.startswith(line[:-2]) and extended.endswith(b"}\n")
     assert json.loads(extended) == {**json.loads(line), "category": 2, "category-metadata": {"class-name": "Ü"}}
     assert json.loads(manifest.append_members(b"{ }\n", manifest.encode_members({"a": 1}))) == {"a": 1}

@@ -62,24 +62,76 @@ def test_ids_are_positions_and_kept_when_given(storage, put_inputs):
 
 BAD_INPUTS = [
     ("empty manifest", lambda r, s: write_bytes(s, f"s3://{BUCKET}/inputs/input.manifest", b""), "holds no records"),
-    ("not JSON", lambda r, s: write_bytes(s, f"s3://{BUCKET}/inputs/input.manifest", b'{"source": "a"}\n{"source": \n'), "line 2: not valid JSON"),
-    ("no source", lambda r, s: write_bytes(s, f"s3://{BUCKET}/inputs/input.manifest", b'{"source": "a"}\n{"text": "b"}\n'), "line 2: record has no 'source'"),
-    ("label outside the label file", lambda r, s: write_bytes(s, f"s3://{BUCKET}/inputs/input.manifest", b'{"source": "a", "category": 4}\n'), "line 1: label 'category' = 4 is outside"),
-    ("duplicate ids", lambda r, s: write_bytes(s, f"s3://{BUCKET}/inputs/input.manifest", b'{"source": "a", "byoal-id": 1}\n{"source": "b"}\n'), "line 2: duplicate record id byoal-id=1"),
-    ("output path without /", lambda r, s: r["OutputConfig"].update(S3OutputPath=f"s3://{BUCKET}/output"), "'OutputConfig.S3OutputPath' must end with '/'"),
-    ("unknown strategy", lambda r, s: r["ActiveLearningConfig"].update(QueryStrategy="smartest"), "'ActiveLearningConfig.QueryStrategy' must be one of"),
-    ("target accuracy 0", lambda r, s: r["ActiveLearningConfig"].update(TargetAccuracy=0), "'ActiveLearningConfig.TargetAccuracy' must be in \\(0, 1\\]"),
+    (
+        "not JSON",
+        lambda r, s: write_bytes(s, f"s3://{BUCKET}/inputs/input.manifest", b'{"source": "a"}\n{"source": \n'),
+        "line 2: not valid JSON",
+    ),
+    (
+        "no source",
+        lambda r, s: write_bytes(s, f"s3://{BUCKET}/inputs/input.manifest", b'{"source": "a"}\n{"text": "b"}\n'),
+        "line 2: record has no 'source'",
+    ),
+    (
+        "label outside the label file",
+        lambda r, s: write_bytes(s, f"s3://{BUCKET}/inputs/input.manifest", b'{"source": "a", "category": 4}\n'),
+        "line 1: label 'category' = 4 is outside",
+    ),
+    (
+        "duplicate ids",
+        lambda r, s: write_bytes(
+            s, f"s3://{BUCKET}/inputs/input.manifest", b'{"source": "a", "byoal-id": 1}\n{"source": "b"}\n'
+        ),
+        "line 2: duplicate record id byoal-id=1",
+    ),
+    (
+        "output path without /",
+        lambda r, s: r["OutputConfig"].update(S3OutputPath=f"s3://{BUCKET}/output"),
+        "'OutputConfig.S3OutputPath' must end with '/'",
+    ),
+    (
+        "unknown strategy",
+        lambda r, s: r["ActiveLearningConfig"].update(QueryStrategy="smartest"),
+        "'ActiveLearningConfig.QueryStrategy' must be one of",
+    ),
+    (
+        "target accuracy 0",
+        lambda r, s: r["ActiveLearningConfig"].update(TargetAccuracy=0),
+        "'ActiveLearningConfig.TargetAccuracy' must be in \\(0, 1\\]",
+    ),
     ("target accuracy above 1", lambda r, s: r["ActiveLearningConfig"].update(TargetAccuracy=1.2), "TargetAccuracy"),
-    ("label file without labels", lambda r, s: write_bytes(s, f"s3://{BUCKET}/inputs/class_labels.json", json.dumps({"document-version": "2018-11-28", "labels": []}).encode()), "'labels' must be a non-empty list"),
-    ("missing manifest field", lambda r, s: r["InputConfig"]["DataSource"]["S3DataSource"].clear(), "missing 'InputConfig.DataSource.S3DataSource.ManifestS3Uri'"),
-    ("unknown config key", lambda r, s: r["ActiveLearningConfig"].update(BatchSize=3), "unknown keys \\['BatchSize'\\]"),
-    ("answer key missing", lambda r, s: r["ActiveLearningConfig"].update(AnswerKeyS3Uri=f"s3://{BUCKET}/nope.manifest"), "AnswerKeyS3Uri': object not found"),
+    (
+        "label file without labels",
+        lambda r, s: write_bytes(
+            s,
+            f"s3://{BUCKET}/inputs/class_labels.json",
+            json.dumps({"document-version": "2018-11-28", "labels": []}).encode(),
+        ),
+        "'labels' must be a non-empty list",
+    ),
+    (
+        "missing manifest field",
+        lambda r, s: r["InputConfig"]["DataSource"]["S3DataSource"].clear(),
+        "missing 'InputConfig.DataSource.S3DataSource.ManifestS3Uri'",
+    ),
+    (
+        "unknown config key",
+        lambda r, s: r["ActiveLearningConfig"].update(BatchSize=3),
+        "unknown keys \\['BatchSize'\\]",
+    ),
+    (
+        "answer key missing",
+        lambda r, s: r["ActiveLearningConfig"].update(AnswerKeyS3Uri=f"s3://{BUCKET}/nope.manifest"),
+        "AnswerKeyS3Uri': object not found",
+    ),
 ]
 
 
 @pytest.mark.parametrize("case, spoil, message", BAD_INPUTS, ids=[case for case, _, _ in BAD_INPUTS])
 def test_bad_input_fails_naming_it_and_writes_nothing(storage, put_inputs, case, spoil, message):
-    request = put_inputs([{"source": "a", "category": 1}, {"source": "b"}, {"source": "c"}, {"source": "d"}, {"source": "e"}])
+    request = put_inputs(
+        [{"source": "a", "category": 1}, {"source": "b"}, {"source": "c"}, {"source": "d"}, {"source": "e"}]
+    )
     spoil(request, storage)
     with pytest.raises(InputError, match=message):
         run(request)
@@ -97,11 +149,18 @@ def test_validation_and_id_assignment_are_idempotent(storage, put_inputs):
 
 
 def test_the_run_folder_belongs_to_one_execution(storage, put_inputs):
-    request = put_inputs([{"source": "a", "category": 1}, {"source": "b"}, {"source": "c"}, {"source": "d"}, {"source": "e"}])
+    request = put_inputs(
+        [{"source": "a", "category": 1}, {"source": "b"}, {"source": "c"}, {"source": "d"}, {"source": "e"}]
+    )
     first = validate_input.handler({"request": request, "execution_name": "e", "execution_id": "arn:execution:Loop:e"})
     # A retry or redrive of the same execution finds its own claim.
-    assert validate_input.handler({"request": request, "execution_name": "e", "execution_id": "arn:execution:Loop:e"}) == first
+    assert (
+        validate_input.handler({"request": request, "execution_name": "e", "execution_id": "arn:execution:Loop:e"})
+        == first
+    )
     before = snapshot(storage)
-    with pytest.raises(InputError, match=f"the run folder {first['run']['root']} belongs to execution arn:execution:Loop:e"):
+    with pytest.raises(
+        InputError, match=f"the run folder {first['run']['root']} belongs to execution arn:execution:Loop:e"
+    ):
         validate_input.handler({"request": request, "execution_name": "e", "execution_id": "arn:execution:OtherLoop:e"})
     assert snapshot(storage) == before

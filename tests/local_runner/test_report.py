@@ -121,7 +121,10 @@ def test_the_report_speaks_in_words_and_units_people_read():
     for name, *_ in report.ROUND_FIGURES.values():
         if name in ("Calibration accuracy", "Expected accuracy", "Calibrated on"):
             assert f"<dt>{name}</dt>" in page
-    assert "Share of the round's calibration records (drawn at random from the pool, never trained on) the model got right." in text
+    assert (
+        "Share of the round's calibration records (drawn at random from the pool, never trained on) "
+        "the model got right." in text
+    )
 
 
 def test_the_report_is_one_file_with_its_plot_inside():

@@ -26,13 +26,20 @@ from tests.conftest import REPO, SAMPLE
 RECORDS = 500
 # At TargetAccuracy 0.9 round 1 (40 calibration records from the 200 random pre-labels; 22 needed) auto-labels part
 # of the pool and leaves enough for a human batch and a second round: two training jobs, two human batches.
-OPTIONS = ["--epochs", "2", "--batch-size", "40", "--max-rounds", "2", "--target-accuracy", "0.9", "--name", "resume", "--quiet"]
+OPTIONS = [
+    "--epochs", "2", "--batch-size", "40", "--max-rounds", "2", "--target-accuracy", "0.9", "--name", "resume",
+    "--quiet",
+]
 
 
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("inputs") / "prepared"
-    assert prepare.main(["--dataset", str(SAMPLE), "--output-dir", str(folder), "--sample", str(RECORDS), "--seed", "3", "--labeled-fraction", "0.4"]) == 0
+    options = [
+        "--dataset", str(SAMPLE), "--output-dir", str(folder), "--sample", str(RECORDS), "--seed", "3",
+        "--labeled-fraction", "0.4",
+    ]
+    assert prepare.main(options) == 0
     return folder
 
 
@@ -60,12 +67,16 @@ def labeling_jobs(workdir: Path) -> list[tuple[str, int]]:
     return [
         (event["input"]["human_batch"]["job_name"], event["input"]["human_batch"]["count"])
         for event in events_of(workdir)
-        if event["event"] == "State" and event["state_name"] == "LabelWithSimulatedWorkforce" and event["output"] is not None
+        if event["event"] == "State"
+        and event["state_name"] == "LabelWithSimulatedWorkforce"
+        and event["output"] is not None
     ]
 
 
 def human_labeled(records: list[dict]) -> dict[int, int]:
-    return {r["byoal-id"]: r["category"] for r in records if r.get("category-metadata", {}).get("human-annotated") == "yes"}
+    return {
+        r["byoal-id"]: r["category"] for r in records if r.get("category-metadata", {}).get("human-annotated") == "yes"
+    }
 
 
 def check_invariants(inputs: Path, workdir: Path, uninterrupted: Path) -> None:
@@ -84,7 +95,9 @@ def check_invariants(inputs: Path, workdir: Path, uninterrupted: Path) -> None:
     assert humans == human_labeled(records_of(Path(baseline_summary["final_manifest"])))
     # No human batch asked twice: the same batches as the uninterrupted run, each answered once.
     assert labeling_jobs(workdir) == labeling_jobs(uninterrupted)
-    assert sum(count for _, count in labeling_jobs(workdir)) == summary["human_labeled"] - summary["input_human_labeled"]
+    assert (
+        sum(count for _, count in labeling_jobs(workdir)) == summary["human_labeled"] - summary["input_human_labeled"]
+    )
     # Calibration records never auto-labeled nor trained on; auto-labels only on records no human labeled.
     read_by_round = {  # the working manifest each round's PerformActiveLearning read
         event["input"]["round"]: workdir / "s3" / event["input"]["working"]["manifest"].removeprefix("s3://")
@@ -104,7 +117,11 @@ def check_invariants(inputs: Path, workdir: Path, uninterrupted: Path) -> None:
         assert {r["source"] for r in working if r["byoal-id"] in calibration} & trained <= other_sources
     # summary.json agrees with the final manifest and with the uninterrupted run.
     auto_labeled = sum(1 for r in final if r.get("category-metadata", {}).get("human-annotated") == "no")
-    assert (summary["human_labeled"], summary["auto_labeled"], summary["records"]) == (len(humans), auto_labeled, len(final))
+    assert (summary["human_labeled"], summary["auto_labeled"], summary["records"]) == (
+        len(humans),
+        auto_labeled,
+        len(final),
+    )
     assert summary["unlabeled"] == sum(1 for r in final if "category" not in r)
     for key in ("human_labeled", "auto_labeled", "unlabeled", "rounds", "input_human_labeled", "stop_reason"):
         assert summary[key] == baseline_summary[key], key
@@ -112,7 +129,11 @@ def check_invariants(inputs: Path, workdir: Path, uninterrupted: Path) -> None:
     # The run time covers every leg, not only the last one.
     events = events_of(workdir)
     top = events[0]["execution_arn"]
-    resumed = [index for index, event in enumerate(events) if event["event"] == "ExecutionRedriven" and event["execution_arn"] == top]
+    resumed = [
+        index
+        for index, event in enumerate(events)
+        if event["event"] == "ExecutionRedriven" and event["execution_arn"] == top
+    ]
     assert resumed and summary["run_legs"] == len(resumed) + 1 and baseline_summary["run_legs"] == 1
     first_leg = [
         datetime.fromisoformat(event.get("exited_time") or event["time"]) for event in events[: resumed[0]]
@@ -156,7 +177,9 @@ def test_a_killed_run_resumes_where_it_stopped_and_asks_no_batch_twice(inputs, u
     check_invariants(inputs, workdir, uninterrupted)
 
 
-def test_a_run_failed_at_a_state_resumes_from_that_state_once_the_cause_is_gone(inputs, uninterrupted, tmp_path, monkeypatch, capsys):
+def test_a_run_failed_at_a_state_resumes_from_that_state_once_the_cause_is_gone(
+    inputs, uninterrupted, tmp_path, monkeypatch, capsys
+):
     workdir = tmp_path / "run"
     train = LocalSageMaker.create_training_job
     jobs: list[str] = []
@@ -164,7 +187,10 @@ def test_a_run_failed_at_a_state_resumes_from_that_state_once_the_cause_is_gone(
     def fails_in_round_two(self, parameters, context):
         jobs.append(parameters["TrainingJobName"])
         if len(jobs) == 2:
-            raise TaskFailure("States.TaskFailed", json.dumps({"TrainingJobStatus": "Failed", "FailureReason": "InternalServerError: injected"}))
+            raise TaskFailure(
+                "States.TaskFailed",
+                json.dumps({"TrainingJobStatus": "Failed", "FailureReason": "InternalServerError: injected"}),
+            )
         return train(self, parameters, context)
 
     monkeypatch.setattr(LocalSageMaker, "create_training_job", fails_in_round_two)
@@ -173,12 +199,16 @@ def test_a_run_failed_at_a_state_resumes_from_that_state_once_the_cause_is_gone(
     assert "state TrainModel" in error and "injected" in error and "run the same command again" in error
     assert not (workdir / "summary.json").exists()
     merged_before = labeling_jobs(workdir)
-    assert [job for job, _ in merged_before] == [jobs[0].replace("-train", "-human")], "round 1 was labeled before the failure"
+    assert [job for job, _ in merged_before] == [jobs[0].replace("-train", "-human")], (
+        "round 1 was labeled before the failure"
+    )
 
     assert run_local.main(arguments(inputs, workdir)) == 0
 
     first_line = capsys.readouterr().out.splitlines()[0]
-    assert first_line.startswith(f"resuming execution resume in {workdir} from state RunActiveLearningRound (redrive 1)")
+    assert first_line.startswith(
+        f"resuming execution resume in {workdir} from state RunActiveLearningRound (redrive 1)"
+    )
     assert jobs[0].endswith("-r001-train") and jobs[1:] == [jobs[1], jobs[1] + "-1"] and jobs[1].endswith("-r002-train")
     assert labeling_jobs(workdir)[:1] == merged_before
     check_invariants(inputs, workdir, uninterrupted)
@@ -216,7 +246,10 @@ def test_labels_sent_while_a_callback_run_was_down_are_kept_and_never_asked_agai
     request["ActiveLearningConfig"].update(Workforce="Callback", MaxRounds=0, SeedShare=0.5)
     (folder / "request.json").write_text(json.dumps(request))
     workdir = tmp_path / "run"
-    command = [sys.executable, "-m", "scripts.run_local", "--inputs", str(folder), "--workdir", str(workdir), "--name", "callback", "--quiet"]
+    command = [
+        sys.executable, "-m", "scripts.run_local", "--inputs", str(folder), "--workdir", str(workdir),
+        "--name", "callback", "--quiet",
+    ]
     process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 300
     try:
@@ -231,19 +264,32 @@ def test_labels_sent_while_a_callback_run_was_down_are_kept_and_never_asked_agai
     batch = records_of(workdir / "s3" / batch_uri[len("s3://"):])
     answers = records_of(inputs / "answers.manifest")
     labeled = tmp_path / "labels.jsonl"
-    labeled.write_text("".join(json.dumps({"byoal-id": r["byoal-id"], "category": answers[r["byoal-id"]]["category"]}) + "\n" for r in batch))
-    submit = [sys.executable, "-m", "scripts.local_callback", "--workdir", str(workdir), "--pending", pending_uri, "--labeled", str(labeled)]
+    labeled.write_text(
+        "".join(
+            json.dumps({"byoal-id": r["byoal-id"], "category": answers[r["byoal-id"]]["category"]}) + "\n"
+            for r in batch
+        )
+    )
+    submit = [
+        sys.executable, "-m", "scripts.local_callback", "--workdir", str(workdir), "--pending", pending_uri,
+        "--labeled", str(labeled),
+    ]
     # The person labels the batch while the run is down.
     assert subprocess.run(submit, cwd=REPO, capture_output=True, timeout=120).returncode == 0
 
     resumed = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300)
 
     assert resumed.returncode == 0, resumed.stderr
-    assert resumed.stdout.splitlines()[0].startswith(f"resuming execution callback in {workdir} from state LabelWithCallback (redrive 1)")
+    assert resumed.stdout.splitlines()[0].startswith(
+        f"resuming execution callback in {workdir} from state LabelWithCallback (redrive 1)"
+    )
     summary = json.loads((workdir / "summary.json").read_text())
-    assert summary["human_labeled"] == RECORDS // 2 and summary["human_labeled"] - summary["input_human_labeled"] == len(batch)
+    assert summary["human_labeled"] == RECORDS // 2 and summary["human_labeled"] - summary[
+        "input_human_labeled"
+    ] == len(batch)
     assert human_labeled(records_of(Path(summary["final_manifest"]))) == {
-        identity: answers[identity]["category"] for identity in human_labeled(records_of(Path(summary["final_manifest"])))
+        identity: answers[identity]["category"]
+        for identity in human_labeled(records_of(Path(summary["final_manifest"])))
     }
     again = subprocess.run(submit, cwd=REPO, capture_output=True, text=True, timeout=120)
     assert again.returncode == 2 and "already has its labels" in again.stderr

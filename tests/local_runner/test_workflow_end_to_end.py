@@ -29,7 +29,11 @@ RECORDS = 500
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("inputs") / "prepared"
-    assert prepare.main(["--dataset", str(SAMPLE), "--output-dir", str(folder), "--sample", str(RECORDS), "--seed", "3", "--labeled-fraction", "0.4", "--validation-share", "0.5"]) == 0
+    arguments = [
+        "--dataset", str(SAMPLE), "--output-dir", str(folder), "--sample", str(RECORDS), "--seed", "3",
+        "--labeled-fraction", "0.4", "--validation-share", "0.5",
+    ]
+    assert prepare.main(arguments) == 0
     return folder
 
 
@@ -65,7 +69,9 @@ def test_the_final_manifest_holds_every_input_record_once_in_order_untouched(inp
     for row in summary["rounds_table"]:
         assert row["auto_labeled"] > 0 or row["no_auto_label_reason"]
         assert row["measured_accuracy"] is None or row["below_target"] == (row["measured_accuracy"] < 0.6)
-    assert summary["human_labeled"] >= sum(entry.get("calibration_labeled", 0) for entry in summary["round_details"]) > 0
+    assert (
+        summary["human_labeled"] >= sum(entry.get("calibration_labeled", 0) for entry in summary["round_details"]) > 0
+    )
 
 
 def round_folders(finished_run: Path) -> list[Path]:
@@ -79,7 +85,9 @@ def test_auto_labels_come_only_from_models_that_never_saw_those_records(finished
         training = {r["source"] for r in records_of(round_folder / "training/train/train.manifest")}
         training |= {r["source"] for r in records_of(round_folder / "training/validation/validation.manifest")}
         autolabels = records_of(round_folder / "autolabels.manifest")
-        transform_input = {r["byoal-id"]: r["source"] for r in records_of(round_folder / "transform/input/records.jsonl")}
+        transform_input = {
+            r["byoal-id"]: r["source"] for r in records_of(round_folder / "transform/input/records.jsonl")
+        }
         assert not training & {transform_input[label["byoal-id"]] for label in autolabels}
         assert stats["auto_labeled"] == len(autolabels)
         checked += len(autolabels)
@@ -95,7 +103,9 @@ def test_calibration_records_are_human_labeled_never_trained_on_and_grow_from_ba
     for round_folder in round_folders(finished_run):
         training = {r["source"] for r in records_of(round_folder / "training/train/train.manifest")}
         training |= {r["source"] for r in records_of(round_folder / "training/validation/validation.manifest")}
-        transform_input = {r["byoal-id"]: r["source"] for r in records_of(round_folder / "transform/input/records.jsonl")}
+        transform_input = {
+            r["byoal-id"]: r["source"] for r in records_of(round_folder / "transform/input/records.jsonl")
+        }
         calibration_sources = {transform_input[i] for i in drawn if i in transform_input}
         assert not training & calibration_sources
     summary = json.loads((finished_run / "summary.json").read_text())
@@ -178,7 +188,12 @@ def test_the_callback_workforce_waits_for_a_labeled_manifest(inputs, tmp_path):
         batch_uri = json.loads(pending[0].read_text())["input_manifest"]
         batch = list(manifest.read_records(workflow.storage, batch_uri))
         labeled = tmp_path / "my-labels.jsonl"
-        labeled.write_text("".join(json.dumps({"byoal-id": r["byoal-id"], "category": answers[r["byoal-id"]]["category"]}) + "\n" for r in batch))
+        labeled.write_text(
+            "".join(
+                json.dumps({"byoal-id": r["byoal-id"], "category": answers[r["byoal-id"]]["category"]}) + "\n"
+                for r in batch
+            )
+        )
         uri = "s3://" + str(pending[0].relative_to(tmp_path / "s3"))
         assert local_callback.main(["--workdir", str(tmp_path), "--pending", uri, "--labeled", str(labeled)]) == 0
 

@@ -49,7 +49,12 @@ def loop_definition(records: int) -> dict:
         "round": 1,
         "autolabels": {"count": 120},
         "selection": {"count": 10},
-        "stats": {"calibration_accuracy": 0.9, "calibration_records": 50, "expected_accuracy": 0.96, "accuracy_bound": 0.93},
+        "stats": {
+            "calibration_accuracy": 0.9,
+            "calibration_records": 50,
+            "expected_accuracy": 0.96,
+            "accuracy_bound": 0.93,
+        },
     }
     return {
         "StartAt": "CountRecords",
@@ -104,7 +109,10 @@ def deploy_stack(definition: dict = WAITING, stack_name: str = aws_stack.DEFAULT
 def prepare_inputs(directory: Path, *args: str) -> dict:
     # CalibrationShare 0.5: 200 records reach the threshold test's 45 calibration records at the default target.
     calibration = [] if "--calibration-share" in args else ["--calibration-share", "0.5"]
-    assert prepare.main(["--dataset", str(SAMPLE), "--sample", "200", "--output-dir", str(directory), *calibration, *args]) == 0
+    assert (
+        prepare.main(["--dataset", str(SAMPLE), "--sample", "200", "--output-dir", str(directory), *calibration, *args])
+        == 0
+    )
     return json.loads((directory / "request.json").read_text())
 
 
@@ -147,7 +155,14 @@ def test_start_uploads_rewrites_and_starts(aws, tmp_path, capsys):
     assert started["OutputConfig"]["S3OutputPath"] == f"s3://{bucket}/inputs/output/"
     assert started["HumanTaskConfig"]["UiConfig"]["UiTemplateS3Uri"] == f"s3://{bucket}/inputs/instructions.template"
     assert started["ActiveLearningConfig"]["AnswerKeyS3Uri"] == f"s3://{bucket}/inputs/answers.manifest"
-    rewritten = ("RoleArn", "InputConfig", "OutputConfig", "HumanTaskConfig", "LabelCategoryConfigS3Uri", "ActiveLearningConfig")
+    rewritten = (
+        "RoleArn",
+        "InputConfig",
+        "OutputConfig",
+        "HumanTaskConfig",
+        "LabelCategoryConfigS3Uri",
+        "ActiveLearningConfig",
+    )
     assert {key: value for key, value in started.items() if key not in rewritten} == {
         key: value for key, value in request.items() if key not in rewritten
     }
@@ -194,7 +209,7 @@ def test_start_watch_follows_the_execution(tmp_path, capsys, monkeypatch, defini
 
 
 def test_watch_describes_real_event_shapes():
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     moment = datetime(2026, 11, 27, 21, 30, 59, tzinfo=UTC)
     assert watch.describe_event({"type": "LambdaFunctionScheduled", "timestamp": moment}) is None

@@ -114,7 +114,10 @@ def test_records_round_trip_uncleaned(tmp_path, tricky_csv):
     path, rows = tricky_csv
     output = tmp_path / "inputs"
     # 40 records, 8 given labeled: a target the threshold test can show with 2 calibration records.
-    assert run_prepare(output, "--dataset", str(path), "--no-clean", "--target-accuracy", "0.6", "--risk-tolerance", "0.5") == 0
+    assert (
+        run_prepare(output, "--dataset", str(path), "--no-clean", "--target-accuracy", "0.6", "--risk-tolerance", "0.5")
+        == 0
+    )
     files = prepared(output)
     assert [(record["source"], UCI_CODES[record["category"]]) for record in files["answers"]] == rows
     assert len((output / "input.manifest").read_bytes().split(b"\n")) == len(rows) + 1

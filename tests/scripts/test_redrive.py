@@ -1,8 +1,11 @@
-"""``python -m scripts.start --redrive``: RedriveExecution for a stopped execution, refused with Step Functions' reason otherwise."""
+"""``python -m scripts.start --redrive``: RedriveExecution for a stopped execution.
+
+Any other execution is refused with Step Functions' reason.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timezone
+from datetime import UTC, datetime
 
 import boto3
 import pytest
@@ -31,21 +34,31 @@ def described(status: str, redrive_status: str, **extra) -> dict:
 
 def test_a_failed_execution_is_redriven_from_where_it_stopped(sfn, capsys):
     sfn.add_response("describe_execution", described("FAILED", "REDRIVABLE"), {"executionArn": ARN})
-    sfn.add_response("redrive_execution", {"redriveDate": datetime(2026, 11, 29, 10, 0, tzinfo=UTC)}, {"executionArn": ARN})
+    sfn.add_response(
+        "redrive_execution", {"redriveDate": datetime(2026, 11, 29, 10, 0, tzinfo=UTC)}, {"executionArn": ARN}
+    )
 
     assert start.main(["--redrive", ARN]) == 0
 
     printed = capsys.readouterr().out
-    assert f"redriven {ARN} (redrive 1, 2026-11-29 10:00:00 UTC): it continues from the state where it failed, with its input" in printed
+    assert (
+        f"redriven {ARN} (redrive 1, 2026-11-29 10:00:00 UTC): "
+        "it continues from the state where it failed, with its input" in printed
+    )
     assert f"#/v2/executions/details/{ARN}" in printed
 
 
 @pytest.mark.parametrize(
     "status, reason",
-    [("SUCCEEDED", "Execution is SUCCEEDED and cannot be redriven."), ("FAILED", "Execution redrivable period exceeded.")],
+    [
+        ("SUCCEEDED", "Execution is SUCCEEDED and cannot be redriven."),
+        ("FAILED", "Execution redrivable period exceeded."),
+    ],
 )
 def test_an_execution_that_cannot_be_redriven_is_refused_with_the_reason(sfn, capsys, status, reason):
-    sfn.add_response("describe_execution", described(status, "NOT_REDRIVABLE", redriveStatusReason=reason), {"executionArn": ARN})
+    sfn.add_response(
+        "describe_execution", described(status, "NOT_REDRIVABLE", redriveStatusReason=reason), {"executionArn": ARN}
+    )
 
     assert start.main(["--redrive", ARN]) == 2
 
