@@ -41,6 +41,7 @@ class JsonLinesHistory:
         self.path = Path(path)
 
     def __call__(self, event: dict[str, Any]) -> None:
+        """Append ``event`` as one JSON line and fsync it before returning."""
         with self.path.open("a", encoding="utf-8") as stream:
             stream.write(json.dumps(event) + "\n")
             stream.flush()

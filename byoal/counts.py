@@ -12,6 +12,11 @@ from byoal import records as rec
 
 @dataclass
 class Counts:
+    """Records of a working manifest by state; every field is a number of records.
+
+    ``human_labeled`` includes the input's own labels; ``human_labeled_by_class[i]`` counts class index ``i``
+    (one entry per class).
+    """
     input_total: int = 0
     human_labeled: int = 0
     auto_labeled: int = 0
@@ -21,9 +26,11 @@ class Counts:
     human_labeled_by_class: list[int] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
+        """The counts as a JSON-ready dict (field name -> count)."""
         return asdict(self)
 
     def add(self, record: dict[str, Any], *, label_attribute: str) -> None:
+        """Count one record; a human label's value must be a class index below ``len(human_labeled_by_class)``."""
         self.input_total += 1
         if rec.is_calibration(record):
             self.calibration += 1
@@ -37,6 +44,7 @@ class Counts:
 
 
 def count_records(records: Iterable[dict[str, Any]], *, label_attribute: str, num_classes: int) -> Counts:
+    """Counts of ``records`` (each with its ``label_attribute`` if labeled), ``num_classes`` classes by class index."""
     counts = Counts(human_labeled_by_class=[0] * num_classes)
     for record in records:
         counts.add(record, label_attribute=label_attribute)

@@ -17,6 +17,7 @@ DOCUMENT_VERSION = "2018-11-28"
 
 
 def label_category_document(names: list[str]) -> dict[str, Any]:
+    """The label-category file for ``names``, class index = position in the list."""
     return {"document-version": DOCUMENT_VERSION, "labels": [{"label": name} for name in names]}
 
 
@@ -64,6 +65,7 @@ def parse_label_categories(data: bytes | str, *, uri: str) -> list[str]:
 
 
 def load_label_categories(storage: Storage, uri: str) -> list[str]:
+    """Class names of the label-category file at ``uri``; InputError naming LabelCategoryConfigS3Uri if unreadable."""
     try:
         data = read_bytes(storage, uri)
     except StorageError as error:

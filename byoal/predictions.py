@@ -30,6 +30,10 @@ SUM_TOLERANCE = 1e-3
 
 @dataclass(frozen=True, slots=True)
 class Prediction:
+    """One record's prediction: the predicted class index and the figures query strategies rank by.
+
+    ``entropy`` is the Shannon entropy of the class distribution in nats (natural logarithm).
+    """
     label: int
     confidence: float
     """Probability of the predicted class."""
@@ -85,6 +89,11 @@ def _blazingtext_class(name: Any, *, num_classes: int, where: str) -> int:
 
 
 def parse_prediction(output: Any, *, num_classes: int, where: str) -> Prediction:
+    """Read one record's model output (either accepted format, see the module docstring).
+
+    ``num_classes`` is the label file's class count; ``where`` names the line in error messages.
+    Raises InputError for anything else, or for probabilities beyond the tolerances.
+    """
     if not isinstance(output, dict):
         raise InputError(f"{where}: the model output must be a JSON object, got {output!r}")
     if "probabilities" in output:

@@ -34,6 +34,7 @@ def embedding_fields(record: dict[str, Any], algorithm: str) -> dict[str, Any]:
 
 
 def metadata_field(label_attribute: str) -> str:
+    """The name of the label's metadata field: ``<label_attribute>-metadata``, as Ground Truth names it."""
     return f"{label_attribute}-metadata"
 
 
@@ -69,6 +70,7 @@ def label_metadata(
 
 
 def is_labeled(record: dict[str, Any], label_attribute: str) -> bool:
+    """Whether the record carries a label (human or model)."""
     return label_attribute in record
 
 
@@ -81,6 +83,7 @@ def is_human_labeled(record: dict[str, Any], label_attribute: str) -> bool:
 
 
 def is_calibration(record: dict[str, Any]) -> bool:
+    """Whether the record was drawn as a calibration record (it carries ``CALIBRATION_FIELD``)."""
     return CALIBRATION_FIELD in record
 
 
@@ -90,6 +93,7 @@ def calibration_round(record: dict[str, Any]) -> int:
 
 
 def record_id(record: dict[str, Any]) -> int:
+    """The record's ``byoal-id`` (its 0-based position in the input manifest); KeyError if it has none."""
     return record[ID_FIELD]
 
 

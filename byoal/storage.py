@@ -48,7 +48,10 @@ def join_uri(prefix: str, *parts: str) -> str:
 
 
 class Storage(Protocol):
-    def exists(self, uri: str) -> bool: ...
+    """The object store the workflow reads and writes, addressed by ``s3://bucket/key`` URIs."""
+
+    def exists(self, uri: str) -> bool:
+        """Whether an object has the key."""
 
     def open_read(self, uri: str) -> IO[bytes]:
         """A binary stream over the object; raises StorageError if it does not exist."""
@@ -63,15 +66,18 @@ class Storage(Protocol):
     def list(self, prefix_uri: str) -> list[str]:
         """URIs of the objects under a prefix, sorted by key."""
 
-    def delete(self, uri: str) -> None: ...
+    def delete(self, uri: str) -> None:
+        """Remove the object; no error if there is none."""
 
 
 def read_bytes(storage: Storage, uri: str) -> bytes:
+    """The whole object; StorageError if it does not exist."""
     with storage.open_read(uri) as stream:
         return stream.read()
 
 
 def write_bytes(storage: Storage, uri: str, data: bytes) -> None:
+    """Write the object atomically, replacing any object with the key."""
     with storage.open_write(uri) as sink:
         sink.write(data)
 
@@ -93,13 +99,16 @@ class LocalStorage:
         self.root = Path(root)
 
     def path(self, uri: str) -> Path:
+        """The local file that holds the object: ``<root>/bucket/key``; StorageError for a URI that is not s3://."""
         bucket, key = split_uri(uri)
         return self.root / bucket / key
 
     def exists(self, uri: str) -> bool:
+        """Whether the object's file exists."""
         return self.path(uri).is_file()
 
     def open_read(self, uri: str) -> IO[bytes]:
+        """The object's file opened for binary reading; StorageError if it does not exist."""
         path = self.path(uri)
         if not path.is_file():
             raise StorageError(f"object not found: {uri}")
@@ -107,6 +116,10 @@ class LocalStorage:
 
     @contextmanager
     def open_write(self, uri: str, *, if_absent: bool = False) -> Iterator[IO[bytes]]:
+        """A temporary file in the object's folder, moved into place when the block exits without error.
+
+        With ``if_absent`` it is hard-linked instead, so an existing file raises ObjectExists and is kept.
+        """
         path = self.path(uri)
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
@@ -130,6 +143,7 @@ class LocalStorage:
             raise
 
     def list(self, prefix_uri: str) -> list[str]:
+        """URIs of the files under the prefix, sorted by key, leaving out unfinished writes (``*.partial``)."""
         bucket, key_prefix = split_uri(prefix_uri)
         bucket_root = self.root / bucket
         if not bucket_root.is_dir():
@@ -142,9 +156,11 @@ class LocalStorage:
         return sorted(uris)
 
     def delete(self, uri: str) -> None:
+        """Remove the object's file; no error if there is none."""
         self.path(uri).unlink(missing_ok=True)
 
     def put_file(self, uri: str, source: str | Path) -> None:
+        """Copy a local file into the object, atomically."""
         with self.open_write(uri) as sink, open(source, "rb") as stream:
             shutil.copyfileobj(stream, sink)
 
@@ -214,6 +230,7 @@ class S3Storage:
         self._client = client
 
     def exists(self, uri: str) -> bool:
+        """Whether HeadObject finds the key (False on 404); other client errors propagate."""
         bucket, key = split_uri(uri)
         try:
             self._client.head_object(Bucket=bucket, Key=key)
@@ -224,6 +241,7 @@ class S3Storage:
         return True
 
     def open_read(self, uri: str) -> IO[bytes]:
+        """The GetObject body stream; StorageError if the key does not exist."""
         bucket, key = split_uri(uri)
         try:
             body = self._client.get_object(Bucket=bucket, Key=key)["Body"]
@@ -233,6 +251,10 @@ class S3Storage:
 
     @contextmanager
     def open_write(self, uri: str, *, if_absent: bool = False) -> Iterator[IO[bytes]]:
+        """A buffered multipart upload, completed when the block exits without error and aborted otherwise.
+
+        With ``if_absent`` the completion is conditional (``If-None-Match: *``); ObjectExists if the key is taken.
+        """
         bucket, key = split_uri(uri)
         upload = _MultipartUpload(self._client, bucket, key, if_absent=if_absent)
         sink = io.BufferedWriter(upload, buffer_size=1024 * 1024)
@@ -245,6 +267,7 @@ class S3Storage:
             raise
 
     def list(self, prefix_uri: str) -> list[str]:
+        """URIs of the objects under the prefix (ListObjectsV2, every page), sorted by key."""
         bucket, prefix = split_uri(prefix_uri)
         uris = []
         for page in self._client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
@@ -252,6 +275,7 @@ class S3Storage:
         return sorted(uris)
 
     def delete(self, uri: str) -> None:
+        """DeleteObject (S3 reports no error if there is no such key)."""
         bucket, key = split_uri(uri)
         self._client.delete_object(Bucket=bucket, Key=key)
 

@@ -28,6 +28,8 @@ def assign_ids(numbered_records: Iterable[tuple[int, dict[str, Any]]], *, uri: s
 
 
 class MergeStats:
+    """What a label merge did, in records: ``merged`` labels applied, ``kept_human`` human labels left as they were."""
+
     def __init__(self) -> None:
         self.merged = 0
         self.kept_human = 0

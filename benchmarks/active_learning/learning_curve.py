@@ -30,6 +30,7 @@ HELD_OUT_SEED = 7
 
 @dataclass(frozen=True)
 class HeldOut:
+    """The held-out slice the curve is scored on: ``texts[i]`` has class index ``labels[i]`` (shape ``(n,)``)."""
     texts: list[str]
     """As the workflow's records are: cleaned the way ``scripts.prepare`` cleans them."""
     labels: np.ndarray

@@ -6,6 +6,10 @@ import numpy as np
 
 
 def accuracy(probabilities: np.ndarray, labels: np.ndarray) -> float:
+    """Share of rows whose most probable class is the label.
+
+    ``probabilities`` has shape ``(n, classes)``, ``labels`` shape ``(n,)`` of class indices.
+    """
     return float((probabilities.argmax(axis=1) == labels).mean())
 
 

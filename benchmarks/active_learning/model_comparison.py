@@ -41,6 +41,7 @@ Trainer = Callable[[list[str], list[int], list[str], list[int], int], Callable[[
 
 @dataclass(frozen=True)
 class Split:
+    """One seeded split of ``(text, class index)`` rows into training, validation and held-out records."""
     train: list[tuple[str, int]]
     validation: list[tuple[str, int]]
     held_out: list[tuple[str, int]]
@@ -76,6 +77,11 @@ def policy_auto_labels(
 
 
 def score(trainer: Trainer, split: Split, seed: int) -> dict[str, float | None]:
+    """Train on ``split`` and score its held-out slice.
+
+    Returns ``accuracy``, ``coverage`` (at :data:`TARGET`), ``policy_share`` and ``policy_accuracy``
+    (None when the threshold test auto-labels nothing), all shares in [0, 1].
+    """
     predict = trainer(*_columns(split.train), *_columns(split.validation), seed)
     texts, labels = _columns(split.held_out)
     validation_texts, validation_labels = _columns(split.validation)
@@ -96,6 +102,7 @@ def _columns(rows: Sequence[tuple[str, int]]) -> tuple[list[str], list[int]]:
 
 
 def bundled_model(num_classes: int) -> Trainer:
+    """The bundled container's ``fit`` and ``Predictor``, run in-process with default hyperparameters but the seed."""
     if str(CONTAINER_CODE) not in sys.path:
         sys.path.insert(0, str(CONTAINER_CODE))
     from byoal_model.channels import Channel
@@ -116,6 +123,7 @@ def bundled_model(num_classes: int) -> Trainer:
 
 
 def tfidf_logistic_regression() -> Trainer:
+    """The reference model: TF-IDF of words and bigrams (on the container's cleaned text), logistic regression C=10."""
     if str(CONTAINER_CODE) not in sys.path:
         sys.path.insert(0, str(CONTAINER_CODE))
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -144,6 +152,7 @@ def summarize(scores: Sequence[dict[str, float | None]]) -> dict[str, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Print the comparison as a Markdown table, one row per model and label count; returns the exit code 0."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.active_learning.model_comparison", description=__doc__)
     parser.add_argument("--dataset", type=Path, default=SAMPLE)
     parser.add_argument("--text-column", default="TITLE")

@@ -82,6 +82,10 @@ def human_labels_before(summary: dict[str, Any], round_number: int) -> int:
 def run_result(
     configuration: Configuration, summary: dict[str, Any], auto_by_round: dict[int, list[int]]
 ) -> dict[str, Any]:
+    """One run's figures from its ``summary.json`` and ``auto_by_round`` (round -> [auto-labels, right ones]).
+
+    Shares are of all records, rounded to 4 places; timing keys are per-round means in seconds.
+    """
     records = summary["records"]
     needed = summary["human_labeled"] + summary["unlabeled"]
     rounds = per_round(summary, auto_by_round)

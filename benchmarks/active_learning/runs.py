@@ -27,6 +27,7 @@ class BenchmarkError(RuntimeError):
 
 
 def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    """The JSON objects of a JSON Lines file, one per non-blank line, in file order."""
     with open(path, encoding="utf-8") as stream:
         for line in stream:
             if line.strip():

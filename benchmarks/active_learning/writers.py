@@ -45,6 +45,7 @@ def _timings(row: dict[str, Any]) -> str:
 
 
 def table_cells(row: dict[str, Any]) -> list[str]:
+    """One aggregated configuration row (``results.aggregate``) as table cells, in :data:`TABLE_COLUMNS` order."""
     return [
         row["name"],
         str(len(row["seeds"])),
@@ -61,6 +62,7 @@ def table_cells(row: dict[str, Any]) -> list[str]:
 
 
 def markdown_table(rows: Sequence[dict[str, Any]]) -> str:
+    """The aggregated rows as a Markdown table with the :data:`TABLE_COLUMNS` header."""
     lines = ["| " + " | ".join(TABLE_COLUMNS) + " |", "|" + "---|" * len(TABLE_COLUMNS)]
     lines += ["| " + " | ".join(table_cells(row)) + " |" for row in rows]
     return "\n".join(lines)
@@ -90,12 +92,14 @@ def curve_table(points: Sequence[dict[str, Any]]) -> str:
 
 
 def checks_text(checks: Sequence[dict[str, Any]]) -> str:
+    """The checks (``results.checks``) as a Markdown list, each marked PASS or MISS with its figures."""
     return "\n".join(
         f"- {'PASS' if check['passed'] else 'MISS'}: {check['check']} — {check['figures']}" for check in checks
     )
 
 
 def write_json(path: Path, document: dict[str, Any]) -> None:
+    """Write ``document`` as indented UTF-8 JSON, creating the parent folders."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
