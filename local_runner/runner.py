@@ -79,10 +79,12 @@ SAGEMAKER = INTEGRATION + "sagemaker:"
 
 
 def loop_execution_arn(name: str) -> str:
+    """The ARN of the offline loop execution named ``name`` (in :data:`REGION`, account :data:`ACCOUNT`)."""
     return f"arn:{PARTITION}:states:{REGION}:{ACCOUNT}:execution:{LOOP_NAME}:{name}"
 
 
 def function_arn(module: str) -> str:
+    """The ARN the offline runner gives the Lambda of ``lambdas/<module>.py``: ``byoal-<module, - for _>``."""
     return f"arn:{PARTITION}:lambda:{REGION}:{ACCOUNT}:function:byoal-{module.replace('_', '-')}"
 
 
@@ -103,6 +105,7 @@ SUBSTITUTIONS: dict[str, str] = {
 
 @contextmanager
 def environment(values: dict[str, str]) -> Iterator[None]:
+    """Set environment variables for the block; afterwards restore the old values (or remove the new names)."""
     saved = {key: os.environ.get(key) for key in values}
     os.environ.update(values)
     try:

@@ -50,6 +50,10 @@ LAMBDA_INVOKE = ("lambda", "Invoke")
 
 @cache
 def operation_model(service: str, operation: str) -> OperationModel:
+    """botocore's model of one operation (its request shape), loaded once per (service, operation).
+
+    botocore raises UnknownServiceError or OperationNotFoundError for a name it does not know.
+    """
     return botocore.session.get_session().get_service_model(service).operation_model(operation)
 
 

@@ -26,6 +26,11 @@ from lambdas.simulated_workforce import simulate_labels
 
 
 class LocalGroundTruth:
+    """Ground Truth offline: a labeling job is answered from the answer key, wrong at ``error_rate``.
+
+    The errors are drawn as the Simulated workforce draws them (``simulate_labels``), seeded per job name.
+    """
+
     def __init__(self, storage: LocalStorage, *, answer_key_uri: str | None, error_rate: float, seed: int) -> None:
         self.storage = storage
         self.answer_key_uri = answer_key_uri
@@ -33,6 +38,11 @@ class LocalGroundTruth:
         self.seed = seed
 
     def create_labeling_job(self, parameters: dict[str, Any], context: TaskContext) -> dict[str, Any]:
+        """``createLabelingJob.sync`` offline: label the batch, return the completed job's description.
+
+        The output manifest goes where Ground Truth writes it (``<S3OutputPath>/<job>/manifests/output/``)
+        and is written once: a redriven task reads the labels already there. TaskFailure without an answer key.
+        """
         if self.answer_key_uri is None:
             raise TaskFailure(
                 "States.TaskFailed",
@@ -78,9 +88,14 @@ class TaskTokenInbox:
         self.log = log
 
     def path(self, token: str) -> Path:
+        """The answer file of a task token (``/`` in the token becomes ``_``)."""
         return self.directory / f"{token.replace('/', '_')}.json"
 
     def wait(self, token: str, context: TaskContext, *, pending: str) -> Any:
+        """The task's output, from its answer file, polled every ``poll_seconds``.
+
+        Raises TaskFailure ``States.Timeout`` if the task's deadline passes first.
+        """
         answer = self.path(token)
         if answer.exists():
             return json.loads(answer.read_text(encoding="utf-8"))

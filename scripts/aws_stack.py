@@ -46,6 +46,10 @@ class StackOutputs:
 
 
 def stack_outputs(cloudformation: Any, stack_name: str) -> StackOutputs:
+    """The stack's outputs (OutputKey -> OutputValue).
+
+    InputError if no such stack exists in the client's Region; other ClientErrors propagate.
+    """
     try:
         stacks = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
     except ClientError as error:
@@ -67,5 +71,6 @@ def upload_files(s3: Any, files: dict[str, Path]) -> None:
 
 
 def execution_console_url(execution_arn: str) -> str:
+    """The execution's page in the Step Functions console, in the Region its ARN names."""
     region = execution_arn.split(":")[3]
     return f"https://{region}.console.aws.amazon.com/states/home?region={region}#/v2/executions/details/{execution_arn}"

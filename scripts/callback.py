@@ -30,6 +30,10 @@ from scripts import aws_stack, cli
 
 @dataclass(frozen=True)
 class PendingBatch:
+    """A Callback batch that waits for labels, from its ``callback.json``.
+
+    ``records`` is the batch manifest's record count; ``labels`` are the class names by class index.
+    """
     uri: str
     job_name: str
     input_manifest: str
@@ -88,6 +92,7 @@ def _write_file(path: Path, data: bytes) -> None:
 
 
 def show_pending(args: argparse.Namespace) -> int:
+    """``pending``: print every batch that waits for labels, saving each under ``--download`` if given; exit code 0."""
     sfn = aws_stack.client("stepfunctions", args.region)
     storage = S3Storage(aws_stack.client("s3", args.region))
     found = 0
@@ -127,6 +132,10 @@ def _labeled_records(storage: Storage, labeled: str) -> Iterator[tuple[int, dict
 
 
 def submit(args: argparse.Namespace) -> int:
+    """``submit``: check the labeled manifest against the batch, upload it if local, invoke the resume function.
+
+    InputError if the batch is labeled already, the labels do not fit it, or the function refuses them.
+    """
     s3 = aws_stack.client("s3", args.region)
     storage = S3Storage(s3)
     if not args.pending.startswith("s3://"):
@@ -173,6 +182,7 @@ def submit(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``pending`` and ``submit`` subcommands and their options."""
     parser = argparse.ArgumentParser(
         prog="python -m scripts.callback", description="Answer the human-labeling batches of the Callback workforce."
     )
@@ -195,6 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the chosen subcommand; exit code 0, or 2 with a message naming the cause (``scripts.cli.run``)."""
     args = build_parser().parse_args(argv)
     return cli.run(lambda: args.run(args))
 

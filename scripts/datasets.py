@@ -67,6 +67,7 @@ class Loaded:
 
     @property
     def labeled(self) -> int:
+        """How many examples carry a label."""
         return sum(example.label is not None for example in self.examples)
 
 
@@ -78,6 +79,7 @@ class Classes:
     names: list[str]
 
     def index(self, code: str) -> int:
+        """The class index of a label value; ValueError if it is not one of ``codes``."""
         return self.codes.index(code)
 
 

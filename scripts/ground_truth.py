@@ -74,6 +74,10 @@ _LAMBDA_ARN = re.compile(r"^arn:aws[a-z\-]*:lambda:[a-z0-9\-]+:[0-9]{12}:functio
 
 
 def public_workteam_arn(region: str) -> str:
+    """The work team ARN of Ground Truth's public (Amazon Mechanical Turk) workforce in ``region``.
+
+    The account and name are fixed by AWS, as the Ground Truth documentation gives them.
+    """
     return f"arn:aws:sagemaker:{region}:{PUBLIC_WORKFORCE_ACCOUNT}:workteam/public-crowd/default"
 
 

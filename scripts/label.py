@@ -69,9 +69,16 @@ class LabelingSession:
             return self.batch
 
     def log(self, batch: Batch) -> AnswerLog:
+        """The batch's answer log, ``<answers_dir>/<job>.answers.jsonl``."""
         return AnswerLog(self.answers_dir / f"{batch.job_name}.answers.jsonl")
 
     def state(self) -> dict[str, Any]:
+        """What ``GET /api/batch`` returns: the batch the page shows, or ``{"batch": None}`` while none waits.
+
+        The batch part holds its job, pending URI, class names, records (``id``, ``text``), the answers given
+        so far (id -> class index or ``"skip"``), the submission's output manifest if sent, and the worker
+        instructions of the request's template (None without one).
+        """
         batch = self.current()
         if batch is None:
             return {"batch": None, "where": self.batches.where}
@@ -105,6 +112,11 @@ class LabelingSession:
         return batch
 
     def answer(self, job: Any, identity: Any, label: Any) -> int:
+        """Record one answer (class index, ``"skip"``, or None to take it back); returns how many records are answered.
+
+        LookupError if ``job`` is not the waiting batch, ValueError for an id not in it or a label out of range,
+        PermissionError once the batch is submitted.
+        """
         batch = self._batch_named(job)
         if identity not in {rec.record_id(record) for record in batch.records} or isinstance(identity, bool):
             raise ValueError(f"record {identity!r} is not in batch {batch.job_name}")
@@ -123,6 +135,11 @@ class LabelingSession:
             return len(log.answers())
 
     def submit(self, job: Any) -> dict[str, Any]:
+        """Send the answered records to the run once; returns the counts, file and resume result as a dict.
+
+        LookupError if ``job`` is not the waiting batch, PermissionError if it was submitted already,
+        InputError if no record is labeled (a batch of skips gives the next round nothing to train on).
+        """
         batch = self._batch_named(job)
         log = self.log(batch)
         with self.writing:
@@ -217,6 +234,7 @@ def create_app(session: LabelingSession, *, token: str | None = None) -> Flask:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The options of ``python -m scripts.label``; one source: --workdir, --stack-name or --execution-arn."""
     parser = argparse.ArgumentParser(
         prog="python -m scripts.label",
         description="Serve a web page where people label the batch a Callback-workforce run waits for.",
@@ -244,6 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def session_from_arguments(arguments: argparse.Namespace) -> LabelingSession:
+    """The session for an offline run's workdir or a deployed stack; InputError if ``--workdir`` is no folder."""
     if arguments.workdir is not None:
         if not arguments.workdir.is_dir():
             raise InputError(
@@ -262,6 +281,7 @@ def session_from_arguments(arguments: argparse.Namespace) -> LabelingSession:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Serve the labeling page until Ctrl+C; exit code 0, or 2 with a message naming the cause."""
     arguments = build_parser().parse_args(argv)
 
     def command() -> int:

@@ -109,11 +109,14 @@ class Batches(Protocol):
     storage: Storage
     where: str
 
-    def pending(self) -> list[str]: ...
+    def pending(self) -> list[str]:
+        """The ``callback.json`` URIs of the batches that wait for labels (no output manifest yet)."""
 
-    def ui_template_uri(self, pending_uri: str) -> str | None: ...
+    def ui_template_uri(self, pending_uri: str) -> str | None:
+        """The request's worker-task template (``UiTemplateS3Uri``) for the batch's run; None if it has none."""
 
-    def submit(self, pending_uri: str, labeled: Path) -> str: ...
+    def submit(self, pending_uri: str, labeled: Path) -> str:
+        """Send a labeled manifest file for the batch and resume the run; returns what the resume reported."""
 
 
 def load_batch(batches: Batches, pending_uri: str) -> Batch:
@@ -149,6 +152,7 @@ class OfflineBatches:
         self.where = f"offline run {self.workdir}"
 
     def pending(self) -> list[str]:
+        """The pending batches under ``<workdir>/s3``, sorted by path."""
         found = []
         for path in sorted(self.storage.root.glob(f"*/**/{layout.LABELING_JOBS}/*/{layout.CALLBACK_PENDING_FILE}")):
             uri = "s3://" + path.relative_to(self.storage.root).as_posix()
@@ -158,6 +162,7 @@ class OfflineBatches:
         return found
 
     def ui_template_uri(self, pending_uri: str) -> str | None:
+        """The template of the run whose ``S3OutputPath`` holds the batch, from ``history.jsonl``; None if not found."""
         root, _ = layout.labeling_job_of(pending_uri)
         history = self.workdir / "history.jsonl"
         if not history.is_file():
@@ -173,6 +178,10 @@ class OfflineBatches:
         return None
 
     def submit(self, pending_uri: str, labeled: Path) -> str:
+        """Run ``scripts.local_callback`` for the batch; returns its output (the resume result as JSON).
+
+        InputError with its error message if it refuses the labels.
+        """
         from scripts import local_callback
 
         output, errors = io.StringIO(), io.StringIO()
@@ -203,6 +212,7 @@ class AwsBatches:
         self._templates: dict[str, str | None] = {}
 
     def pending(self) -> list[str]:
+        """The pending batches of every running execution (or the one named); notes each run's template."""
         from scripts import callback
 
         found = []
@@ -216,9 +226,14 @@ class AwsBatches:
         return found
 
     def ui_template_uri(self, pending_uri: str) -> str | None:
+        """The template noted for the batch by the last :meth:`pending`; None if unknown or unset."""
         return self._templates.get(pending_uri)
 
     def submit(self, pending_uri: str, labeled: Path) -> str:
+        """Upload the file to the batch's submission key and resume with ``callback_resume`` (SendTaskSuccess).
+
+        Returns the resume result as JSON text.
+        """
         from lambdas import callback_resume
         from scripts import aws_stack
 
@@ -250,6 +265,7 @@ class AnswerLog:
                     continue  # a line cut short by a crash: every earlier answer still counts
 
     def answers(self) -> dict[int, int | str]:
+        """The answers in force: id -> class index or ``"skip"``; the last line for an id wins, null removes it."""
         given: dict[int, int | str] = {}
         for entry in self._lines():
             if "id" not in entry:
@@ -261,6 +277,7 @@ class AnswerLog:
         return given
 
     def submitted(self) -> str | None:
+        """The output manifest URI the batch was submitted for, or None while it is not."""
         return next((entry["submitted"] for entry in self._lines() if "submitted" in entry), None)
 
     def _append(self, entry: dict[str, Any]) -> None:
@@ -271,9 +288,11 @@ class AnswerLog:
             os.fsync(sink.fileno())
 
     def record(self, identity: int, label: int | str | None) -> None:
+        """Append one timestamped answer and sync it to disk."""
         self._append({"id": identity, "label": label, "at": rec.iso_timestamp()})
 
     def mark_submitted(self, output_manifest: str) -> None:
+        """Append the submission line and sync it; :meth:`submitted` returns ``output_manifest`` from then on."""
         self._append({"submitted": output_manifest, "at": rec.iso_timestamp()})
 
 

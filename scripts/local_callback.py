@@ -22,6 +22,11 @@ from scripts.cli import run as run_command
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Copy the labeled file into the batch's labeling-job folder; resume the waiting run (``callback_resume``).
+
+    Prints the resume result; exit code 0, or 2 with a message naming the cause (labels that do not fit
+    the batch, a batch labeled already, an unreadable ``callback.json``).
+    """
     parser = argparse.ArgumentParser(prog="python -m scripts.local_callback", description=__doc__.splitlines()[0])
     parser.add_argument("--workdir", type=Path, required=True, help="the --workdir of the waiting scripts.run_local")
     parser.add_argument("--pending", required=True, help="the s3:// URI of the batch's callback.json")

@@ -33,6 +33,7 @@ def _json_object(text: str | None) -> dict[str, Any]:
 
 
 def describe_counts(counts: dict[str, Any]) -> str:
+    """A progress line from the CountRecords output's ``counts``: records by state, then the next step."""
     line = (
         f"{counts.get('input_total')} records: {counts.get('human_labeled')} human-labeled, "
         f"{counts.get('auto_labeled')} auto-labeled, {counts.get('unlabeled')} unlabeled"
@@ -46,6 +47,9 @@ def describe_counts(counts: dict[str, Any]) -> str:
 
 
 def describe_round(last_round: dict[str, Any]) -> str:
+    """A progress line from a round's result: calibration accuracy, what was auto-labeled (or why nothing)
+    and how many records went to humans.
+    """
     stats = last_round.get("stats", {})
     auto = last_round.get("autolabels", {}).get("count")
     reason = stats.get("no_auto_label_reason")
