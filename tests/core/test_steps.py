@@ -1,7 +1,9 @@
 """The workflow steps in the order the state machines call them, on local storage and on S3.
 
 The model here is a TF-IDF logistic regression standing in for the batch transform; everything
-else is the real handlers. Checks the DESIGN §7 invariants and that every step re-runs idempotently.
+else is the real handlers. Checks the invariants (README, "Invariants": every input record exactly
+once, in order, fields untouched; human labels never replaced by model labels; calibration records
+never auto-labeled nor trained on) and that every step re-runs idempotently.
 """
 
 from __future__ import annotations

@@ -1,6 +1,8 @@
 """A stopped offline run — killed, or failed at a state — resumes like a Step Functions redrive.
 
-Each resumed run is checked against the DESIGN §7 invariants and against an uninterrupted run with
+Each resumed run is checked against the invariants (README, "Invariants": every input record exactly
+once and untouched, human labels never replaced, calibration records never auto-labeled nor trained
+on) and against an uninterrupted run with
 the same seed: the same human batches, each asked once, and a summary that agrees with the final
 manifest. A few hundred headlines and two epochs keep it quick.
 """

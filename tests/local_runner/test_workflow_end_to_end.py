@@ -1,8 +1,10 @@
 """Both real state-machine definitions through the offline runner, with the real model container.
 
-A few hundred headlines keep it quick; the checks are the DESIGN §7 invariants on what the run
-stored. The target accuracy (0.85) is set so that the bundled default model auto-labels some
-records in round 1 but not all of them, so the run has a second round.
+A few hundred headlines keep it quick; the checks are the invariants (README, "Invariants") on what
+the run stored: every input record exactly once, in order, its fields and given labels untouched;
+auto-labels only from models that never saw those records' labels; calibration records human-labeled
+and never trained on. The target accuracy (0.85) is set so that the bundled default model
+auto-labels some records in round 1 but not all of them, so the run has a second round.
 """
 
 from __future__ import annotations
