@@ -35,7 +35,7 @@ DEFAULTS: dict[str, Any] = {
     "HumanBatchSize": None,
     "HumanBatchShare": 0.05,
     "SeedShare": 0.1,
-    "ValidationShare": 0.2,
+    "ValidationShare": 0.3,
     "MinValidationRecords": None,
     "CalibrationShare": 0.2,
     "InputLabelsAreRandomSample": False,
