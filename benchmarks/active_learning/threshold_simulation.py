@@ -37,16 +37,12 @@ from byoal.request import DEFAULTS
 from local_runner.sagemaker import CONTAINER_CODE
 from scripts import datasets
 
-PROCEDURES: dict[str, dict] = {
-    "fixed sequence from 25 %": dict(starts=((0.25, 1.0),)),
-    "fixed sequence from 50 %": dict(starts=((0.50, 1.0),)),
-    "fallback 25/50 %, δ/2 each": dict(starts=((0.25, 0.5), (0.50, 0.5))),
-    "fallback 25/50/75 %, δ/4, δ/2, δ/4": dict(starts=((0.25, 0.25), (0.50, 0.5), (0.75, 0.25))),
-    "fixed sequence from 25 %, step 1 %": dict(starts=((0.25, 1.0),), step=0.01),
-    "fixed sequence from 25 %, step 2.5 %": dict(starts=((0.25, 1.0),), step=0.025),
-    "fixed sequence from 25 %, step 5 %": dict(starts=((0.25, 1.0),), step=0.05),
-    "fixed sequence from 10 %, step 5 %": dict(starts=((0.10, 1.0),), step=0.05),
-    "fallback 25/50 %, δ/2 each, step 2.5 %": dict(starts=((0.25, 0.5), (0.50, 0.5)), step=0.025),
+PROCEDURES: dict[str, tuple[tuple[float, float], ...]] = {
+    "one sequence from 25 % (before)": ((0.25, 1.0),),
+    "one sequence from 50 %": ((0.50, 1.0),),
+    "fallback from 25 % and 50 %, δ/2 each (default)": STARTS,
+    "fallback from 25/50/75 %, δ/4, δ/2, δ/4": ((0.25, 0.25), (0.50, 0.5), (0.75, 0.25)),
+    "fallback from 10/25/50/75 %, δ/4 each": ((0.10, 0.25), (0.25, 0.25), (0.50, 0.25), (0.75, 0.25)),
 }
 """Name -> ``starts`` of ``byoal.calibration.choose_threshold`` ((share of calibration records, share of δ))."""
 
@@ -121,9 +117,9 @@ def evaluate(
         drawn = np.zeros(len(confidence), dtype=bool)
         drawn[rng.choice(len(confidence), size=size, replace=False)] = True
         rest_confidence, rest_correct = confidence[~drawn], correct[~drawn]
-        for name, settings in PROCEDURES.items():
+        for name, starts in PROCEDURES.items():
             decision = choose_threshold(
-                confidence[drawn], correct[drawn], target=target, risk_tolerance=delta, **settings
+                confidence[drawn], correct[drawn], target=target, risk_tolerance=delta, starts=starts
             )
             if decision.threshold is None:
                 outcomes[name].append(Outcome(0.0, None))
@@ -184,14 +180,18 @@ def simulate_seed(
         retrained = train(data, np.concatenate([training, left[picks]]), seed)
         pool = np.delete(left, picks)
         pool_probabilities = retrained(pool)
+        pool_confidence = pool_probabilities.max(axis=1)
+        pool_correct = pool_probabilities.argmax(axis=1) == data.labels[pool]
         results[f"round 2, CalibrationShare {share}"] = evaluate(
-            pool_probabilities.max(axis=1), pool_probabilities.argmax(axis=1) == data.labels[pool],
+            pool_confidence, pool_correct,
             size=min(kept_calibration + new_calibration, len(pool) - 1), draws=draws,
             scale=(len(pool) - kept_calibration - new_calibration) / records, rng=rng, target=target, delta=delta,
         )
         print(
             f"  seed {seed}, round 2 with CalibrationShare {share}: {len(pool):,} records left, "
-            f"{kept_calibration} + {new_calibration} calibration records",
+            f"{kept_calibration} + {new_calibration} calibration records; the retrained model is "
+            f"{pool_correct.mean():.3f} right on them, oracle share of all records at {target}: "
+            f"{oracle_share(pool_confidence, pool_correct, target) * len(pool) / records:.3f}",
             flush=True,
         )
     return results
