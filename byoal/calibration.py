@@ -125,11 +125,12 @@ def choose_threshold(
     ``confidences`` (the model's top-class probability, in [0, 1]) and ``correct`` (whether its label
     matches the human one) describe the calibration records, in any order. Candidates need at least
     ``at_least`` records at or above them, and never fewer than ``min_calibration_records``.
-    ``starts``: (share of the calibration records, share of δ) pairs, the shares of δ summing to at most 1
-    (ValueError otherwise); ``((0.25, 1.0),)`` is a single fixed sequence from a quarter of the records.
+    ``starts``: (share of the calibration records, share of δ) pairs, the shares of δ summing to more than 0
+    and at most 1 (ValueError otherwise); ``((0.25, 1.0),)`` is a single fixed sequence from a quarter of the records.
     """
-    if any(not 0 <= share <= 1 or weight < 0 for share, weight in starts) or sum(w for _, w in starts) > 1 + 1e-9:
-        raise ValueError(f"starts must be (share in [0, 1], weight >= 0) pairs, weights summing to at most 1: {starts!r}")
+    weights = [weight for _, weight in starts]
+    if any(not 0 <= share <= 1 for share, _ in starts) or min(weights, default=-1) < 0 or not 0 < sum(weights) <= 1 + 1e-9:
+        raise ValueError(f"starts must be (share in [0, 1], weight >= 0) pairs, weights summing to (0, 1]: {starts}")
     confidence = np.asarray(confidences, dtype=float)
     hits = np.asarray(correct, dtype=bool)
     needed = max(min_calibration_records(target, risk_tolerance), at_least)
@@ -188,22 +189,27 @@ def _nothing_passed(
     target: float, risk_tolerance: float,
 ) -> ThresholdDecision:
     """The decision when no candidate passed: the figures where the test started, and at its later starts."""
-    first = checkpoints[0]
-    n, wrong = int(counts[first]), int(errors[first])
-    bound = lower_bound(n - wrong, n, allotted[first])
-    level = "" if len(checkpoints) == 1 else f", at level {allotted[first]:.4g} of RiskTolerance {risk_tolerance}"
-    later = [
-        f"{int(counts[index] - errors[index])} of {int(counts[index])} right, "
-        f"bound {percent_rounded_down(lower_bound(int(counts[index] - errors[index]), int(counts[index]), allotted[index]))}"
-        for index in checkpoints[1:]
-    ]
+
+    def figures(index: int) -> tuple[int, int, float]:
+        n, right = int(counts[index]), int(counts[index] - errors[index])
+        return n, right, lower_bound(right, n, allotted[index])
+
+    n, right, bound = figures(checkpoints[0])
+    if len(checkpoints) == 1:
+        level = f"RiskTolerance {risk_tolerance}"
+    else:
+        level = f"at level {allotted[checkpoints[0]]:.4g} of RiskTolerance {risk_tolerance}"
+    later = []
+    for index in checkpoints[1:]:
+        later_n, later_right, later_bound = figures(index)
+        later.append(f"{later_right} of {later_n} right, bound {percent_rounded_down(later_bound)}")
     return ThresholdDecision(
         threshold=None, calibration_records=total, records_above=n,
-        expected_accuracy=round((n - wrong) / n, 4), accuracy_bound=round(bound, 4),
+        expected_accuracy=round(right / n, 4), accuracy_bound=round(bound, 4),
         reason=(
             f"the accuracy bound at the most confident candidate is below target: "
             f"{percent_rounded_down(bound)} < {percent_exact(target)} "
-            f"({n - wrong} of the {n} most confident calibration records right{level or f', RiskTolerance {risk_tolerance}'})"
+            f"({right} of the {n} most confident calibration records right, {level})"
             + (f"; nor at the test's later starts ({'; '.join(later)})" if later else "")
         ),
     )

@@ -221,8 +221,10 @@ def report(title: str, by_seed: list[dict[str, list[Outcome]]], target: float) -
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.active_learning.threshold_simulation", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.active_learning.threshold_simulation", description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--dataset", choices=("sample", "banking77"), action="append",
                         help="repeatable; default both")
     parser.add_argument("--banking77", type=Path, default=BANKING77)

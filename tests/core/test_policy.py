@@ -161,8 +161,9 @@ def test_a_sequence_that_reaches_the_next_start_carries_its_level_on():
 
 
 def test_the_starts_must_split_at_most_the_risk_tolerance():
-    with pytest.raises(ValueError, match="summing to at most 1"):
-        choose_threshold([0.9] * 100, [True] * 100, target=0.95, risk_tolerance=0.1, starts=((0.25, 1.0), (0.5, 1.0)))
+    for starts in (((0.25, 1.0), (0.5, 1.0)), ((0.25, 0.0),), (), ((1.5, 0.5),), ((0.25, -0.5), (0.5, 1.0))):
+        with pytest.raises(ValueError, match=r"weights summing to \(0, 1\]"):
+            choose_threshold([0.9] * 100, [True] * 100, target=0.95, risk_tolerance=0.1, starts=starts)
 
 
 def test_tied_confidences_are_one_candidate():
