@@ -23,23 +23,22 @@ that order uses no label, so the test stays valid.
 A single sequence stops at its first non-rejection, so two wrong records among the most confident
 hundred can end a round that would have passed lower down. Angelopoulos et al. discuss running a
 sequence from each of several label-free starting points, each at its share of δ (Bonferroni), and
-keeping what any of them rejects. This uses the uniformly more powerful form of
-that split, the *fallback procedure* (Wiens, Pharmaceutical Statistics 2003; Wiens & Dmitrienko,
-J. Biopharm. Stat. 2005): each start k (the first candidate with at least share s_k of the
-calibration records at or above it, ``STARTS``, and at least as many as a pass at level δ_k needs) is
-allotted δ_k, with Σ δ_k <= δ; walking down the
-candidates, a candidate is tested at its allotment (0 between starts) plus the level of the
-candidate before it if that one was rejected. So a sequence that reaches the next start without a
-failure carries its level on (to the full δ at the last start), and one that failed gets a fresh
-δ_k at the next start. The threshold is the lowest rejected candidate; its bound is the
-Clopper–Pearson bound at the level it was tested at.
+keeping what any of them rejects. This uses the uniformly more powerful form of that split, the
+*fallback procedure* (Wiens, Pharmaceutical Statistics 2003; Wiens & Dmitrienko, J. Biopharm.
+Stat. 2005). Each start k (``STARTS``: the first candidate with at least share s_k of the
+calibration records at or above it, and at least as many as a pass at level δ_k needs) is allotted
+δ_k, with Σ δ_k <= δ. Walking down the candidates, each is tested at its allotment (0 between
+starts) plus the level of the candidate before it if that one was rejected: a sequence that
+reaches the next start without a failure carries its level on (to the full δ at the last start),
+and one that failed gets a fresh δ_k at the next start. The threshold is the lowest rejected
+candidate; its bound is the Clopper–Pearson bound at the level it was tested at.
 
 Why the family-wise error stays at most δ, for any dependence between the p-values: if a true H0
-is rejected, let i be the first one. The candidates tested just before i, back to the last true H0
-before it, are false nulls, so i's level is at most δ_i plus the allotments of that run of false
-nulls. These runs are disjoint for different true nulls, so the levels of all true nulls sum to at
-most Σ δ_k <= δ, and by the union bound P(some true H0 rejected) <= δ. (With one start allotted
-all of δ it is the plain fixed sequence.)
+is rejected, let i be the first one. Only an unbroken run of rejections carries a level on, and
+every rejection before i is of a false null, so i's level is at most δ_i plus the allotments of
+the false nulls between the previous true null and i. Those stretches are disjoint for different
+true nulls, so the levels of all true nulls sum to at most Σ δ_k <= δ, and by the union bound
+P(some true H0 rejected) <= δ. With one start allotted all of δ it is the plain fixed sequence.
 
 Vishwakarma, Lin, Sala, Vinayak, "Promises and Pitfalls of Threshold-based Auto-labeling"
 (NeurIPS 2023) analyse this loop (threshold-based auto-labeling, TBAL): each round draws
