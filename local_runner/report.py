@@ -354,13 +354,15 @@ ROUND_FIGURES: dict[str, tuple[str, str, str]] = {
     "accuracy_bound": (
         "Accuracy bound",
         "percent_down",
-        "Lower confidence bound (Clopper–Pearson, level 1 − risk tolerance) on the accuracy of the calibration records "
+        "Lower confidence bound (Clopper–Pearson, at the level the test gave that threshold: 1 − risk tolerance, "
+        "or 1 − half of it) on the accuracy of the calibration records "
         "above the threshold, rounded down; the model auto-labels only when it meets the target.",
     ),
     "lower_bound": (
         "Accuracy bound",
         "percent_down",
-        "Lower confidence bound (Clopper–Pearson, level 1 − risk tolerance) on the accuracy of the calibration records "
+        "Lower confidence bound (Clopper–Pearson, at the level the test gave that threshold: 1 − risk tolerance, "
+        "or 1 − half of it) on the accuracy of the calibration records "
         "above the threshold, rounded down; the model auto-labels only when it meets the target.",
     ),
     "below_target": (

@@ -16,7 +16,9 @@ from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
 from byoal import policy
-from byoal.calibration import choose_threshold, lower_bound, percent_rounded_down
+from scipy import stats
+
+from byoal.calibration import STARTS, choose_threshold, lower_bound, percent_rounded_down
 from byoal.feasibility import min_calibration_records
 from byoal.predictions import parse_prediction
 
@@ -85,7 +87,7 @@ def test_rounds_below_target_are_at_most_the_risk_tolerance_on_synthetic_scores(
 
     (0.85, 0.15) crosses the target slowly (0.95 above confidence 1/3), so many thresholds are nearly
     at target: the hardest case for a sequential test. Sampling error of a share over 2,000 rounds
-    at δ = 0.1 is about 0.0067; the margin allows 3 of those.
+    at δ = 0.1 is about 0.0067; the margin allows 3 of those. The test runs from the default starts.
     """
     rng = np.random.default_rng(2024)
     target, delta, rounds = 0.95, 0.1, 2000
@@ -102,6 +104,27 @@ def test_rounds_below_target_are_at_most_the_risk_tolerance_on_synthetic_scores(
     assert below / rounds <= delta + 3 * (delta * (1 - delta) / rounds) ** 0.5, (
         f"{below} of {rounds} rounds below target"
     )
+
+
+def test_a_test_from_several_starts_splits_the_risk_tolerance_between_them():
+    """Accuracy 0.949 at every confidence, just below the 0.95 target: every pass is an error, and each
+    start is a fresh chance of one. Four sequences each at the full δ (keeping whatever any of them
+    passes) would pass about 15 % of the rounds; the fallback test, splitting δ, at most δ."""
+    rng = np.random.default_rng(11)
+    target, delta, rounds, size, accuracy = 0.95, 0.1, 2000, 1000, 0.949
+    assert len(STARTS) > 1, "the default test has several starts"
+    unsplit_starts = (250, 500, 750, 1000)
+    passed = unsplit = 0
+    for _ in range(rounds):
+        confidence = rng.uniform(0, 1, size)
+        correct = rng.uniform(0, 1, size) < accuracy
+        passed += choose_threshold(confidence, correct, target=target, risk_tolerance=delta).threshold is not None
+        # An unsplit sequence passes somewhere only if its first candidate passes.
+        wrong_ranked = np.cumsum(~correct[np.argsort(-confidence)])
+        unsplit += any(stats.binom.cdf(wrong_ranked[n - 1], n, 1 - target) <= delta for n in unsplit_starts)
+    margin = 3 * (delta * (1 - delta) / rounds) ** 0.5
+    assert passed / rounds <= delta + margin, f"{passed} of {rounds} rounds passed below target"
+    assert unsplit / rounds > delta + margin, "the scenario should catch a test that does not split δ"
 
 
 def test_with_many_calibration_records_the_bound_is_close_to_the_observed_accuracy():
@@ -123,26 +146,33 @@ def test_the_threshold_test_needs_enough_records_and_says_how_many():
     assert floor.threshold is None and "at least 60" in floor.reason
 
 
-def test_the_test_stops_at_the_first_candidate_that_fails():
-    # 1,000 right at the top, then 60 wrong, then 3,000 right: the lower candidates would pass again,
-    # but are never tested.
+def test_a_failure_ends_a_sequence_until_the_next_start():
+    # 1,000 right at the top, then 60 wrong, then 3,000 right.
     confidences = [0.99 - 0.0002 * i for i in range(4060)]
     correct = [True] * 1000 + [False] * 60 + [True] * 3000
+    single = choose_threshold(confidences, correct, target=0.95, risk_tolerance=0.1, starts=((0.25, 1.0),))
+    assert 1000 <= single.records_above < 1060 and single.threshold > confidences[1059], "one sequence stops"
+    assert single.expected_accuracy >= 0.95
+    # The default's second start (half the records, 2,030) tests again at its δ/2 and passes down to the last record.
     decision = choose_threshold(confidences, correct, target=0.95, risk_tolerance=0.1)
-    assert 1000 <= decision.records_above < 1060 and decision.threshold > confidences[1059]
-    assert decision.expected_accuracy >= 0.95
+    assert decision.records_above == 4060 and decision.accuracy_bound == round(lower_bound(4000, 4060, 0.05), 4)
 
 
-def test_the_sequence_starts_at_a_quarter_of_the_calibration_records():
-    # One wrong record at rank 50 of 400 would end a sequence started at 45 records; from 100 it passes.
-    confidences = [0.99 - 0.001 * i for i in range(400)]
-    correct = [i != 49 for i in range(400)]
+def test_a_sequence_that_reaches_the_next_start_carries_its_level_on():
+    # The 300 most confident of 600 all right, 22 wrong spread over the other 300: 578 of 600 pass at δ, not at δ/2.
+    confidences = [1.0 - i / 1000 for i in range(600)]
+    wrong = {599 - 13 * k for k in range(22)}
+    correct = [i not in wrong for i in range(600)]
+    assert correct.count(False) == 22
+    assert lower_bound(578, 600, 0.1) >= 0.95 > lower_bound(578, 600, 0.05)
     decision = choose_threshold(confidences, correct, target=0.95, risk_tolerance=0.1)
-    assert decision.records_above == 400
-    top_only = choose_threshold(confidences, [i < 60 for i in range(400)], target=0.95, risk_tolerance=0.1)
-    assert top_only.threshold is None and top_only.records_above == 100, (
-        "a passing region under a quarter is not tested"
-    )
+    assert decision.records_above == 600 and decision.accuracy_bound == round(lower_bound(578, 600, 0.1), 4)
+
+
+def test_the_starts_must_split_at_most_the_risk_tolerance():
+    for starts in (((0.25, 1.0), (0.5, 1.0)), ((0.25, 0.0),), (), ((1.5, 0.5),), ((0.25, -0.5), (0.5, 1.0))):
+        with pytest.raises(ValueError, match=r"weights summing to \(0, 1\]"):
+            choose_threshold([0.9] * 100, [True] * 100, target=0.95, risk_tolerance=0.1, starts=starts)
 
 
 def test_tied_confidences_are_one_candidate():
@@ -226,6 +256,8 @@ def test_the_no_pass_reason_states_the_bound_rounded_down_below_the_target():
     shown = re.search(r"below target: (\d+\.\d) % < 95 % \((\d+) of the (\d+) ", decision.reason)
     assert shown, decision.reason
     right, total = int(shown[2]), int(shown[3])
+    # With 100 records both starts fall on the 59 most confident (the fewest that can pass at δ/2): one test at δ.
+    assert total == 59 and "RiskTolerance 0.1)" in decision.reason
     exact = lower_bound(right, total, 0.1)
     assert float(shown[1]) < 95 and shown[1] + " %" == percent_rounded_down(exact)
     assert percent_rounded_down(0.9498) == "94.9 %" and percent_rounded_down(0.94999999) == "94.9 %"

@@ -28,7 +28,7 @@ def test_valid_request_is_normalized_and_the_manifest_copied(storage, put_inputs
     records = [{"source": title, "keep": {"nested": [1, 2]}} for title in TITLES]
     result = run(put_inputs(records))
     config = result["config"]
-    assert config["QueryStrategy"] == "margin" and config["ValidationShare"] == 0.2  # defaults filled in
+    assert config["QueryStrategy"] == "margin" and config["ValidationShare"] == 0.3  # defaults filled in
     assert config["TargetAccuracy"] == 0.5  # as given
     assert config["RecordCount"] == 4 and config["Labels"][2] == "Health & Medicine"
     assert config["HumanBatchSize"] == 1

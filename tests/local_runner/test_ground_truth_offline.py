@@ -34,7 +34,7 @@ def inputs(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def finished_run(inputs, tmp_path_factory) -> Path:
     workdir = tmp_path_factory.mktemp("run")
-    # At TargetAccuracy 0.9 round 1's 24 calibration records (ValidationShare 0.2 of the 120 given labels) reach
+    # At TargetAccuracy 0.9 round 1's 36 calibration records (ValidationShare 0.3 of the 120 given labels) reach
     # the threshold test's 22, but a one-epoch model passes it with few if any: the pool keeps a whole batch.
     arguments = ["--inputs", str(inputs), "--workdir", str(workdir), "--epochs", "1", "--batch-size", str(BATCH),
                  "--max-rounds", "1", "--target-accuracy", "0.9", "--name", "gt", "--quiet"]  # fmt: skip

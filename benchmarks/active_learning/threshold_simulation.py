@@ -1,0 +1,269 @@
+"""``python -m benchmarks.active_learning.threshold_simulation``: threshold procedures on many calibration draws.
+
+A whole workflow run draws one calibration set per round, so comparing threshold procedures run by
+run needs hundreds of runs. This trains the default model (``minilm-tfidf``: the container's own
+``fit_linear`` on the bundled encoder's embeddings) once per seed on what round 1 trains on — the
+pre-labels (``--prelabeled`` of the records, drawn at random) less the ``ValidationShare`` held out
+for calibration — and then, ``--draws`` times, draws a calibration set of that size at random from
+the records the model never trained on, runs each procedure on it, and applies its threshold to the
+rest. Per procedure it prints the round-1 model-labeled share of all records (mean, lowest, highest
+over draws and seeds), the true accuracy of those auto-labels (mean and lowest), the share of draws
+whose auto-labels fall below target (the guarantee allows δ per seed, up to sampling error), and
+the oracle: the largest most-confident share at a true ``TargetAccuracy``.
+
+``--later-round`` also estimates round 2: after the round-1 threshold of the product's procedure,
+the model is retrained with a human batch (``--batch`` records: ``CalibrationShare`` of them drawn at
+random, the rest chosen by margin) and tested on calibration sets drawn from the pool round 1 left,
+of the size round 2 has (round 1's calibration records below its threshold plus the new draw).
+
+Each record is encoded once (``--embedding-cache`` keeps the vectors between invocations).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import statistics
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks.active_learning.guarantee import BANKING77, SAMPLE
+from byoal.calibration import STARTS, choose_threshold
+from byoal.request import DEFAULTS
+from local_runner.sagemaker import CONTAINER_CODE
+from scripts import datasets
+
+PROCEDURES: dict[str, tuple[tuple[float, float], ...]] = {
+    "one sequence from 25 % (before)": ((0.25, 1.0),),
+    "one sequence from 50 %": ((0.50, 1.0),),
+    "fallback from 25 % and 50 %, δ/2 each (default)": STARTS,
+    "fallback from 25/50/75 %, δ/4, δ/2, δ/4": ((0.25, 0.25), (0.50, 0.5), (0.75, 0.25)),
+    "fallback from 10/25/50/75 %, δ/4 each": ((0.10, 0.25), (0.25, 0.25), (0.50, 0.25), (0.75, 0.25)),
+}
+"""Name -> ``starts`` of ``byoal.calibration.choose_threshold`` ((share of calibration records, share of δ))."""
+
+
+@dataclass(frozen=True)
+class Dataset:
+    texts: list[str]
+    labels: np.ndarray
+    embeddings: np.ndarray
+    num_classes: int
+
+
+@dataclass(frozen=True)
+class Outcome:
+    share: float
+    """Auto-labeled records as a share of all records."""
+    accuracy: float | None
+    """True accuracy of the auto-labels; None when there are none."""
+
+
+def load(path: Path, *, text_column: str, label_column: str, cache: Path | None) -> Dataset:
+    """The dataset cleaned as ``scripts.prepare`` cleans it, with each text's sentence embedding."""
+    if str(CONTAINER_CODE) not in sys.path:
+        sys.path.insert(0, str(CONTAINER_CODE))
+    from byoal_model.embeddings import Embedder, EmbeddingCache
+    from byoal_model.encoder import load_bundled_encoder
+
+    examples = datasets.usable_examples(
+        datasets.load_examples(path, text_column=text_column, label_column=label_column), clean=True
+    )
+    classes = datasets.classes_for(examples, None, label_column=label_column)
+    texts = [example.text for example in examples]
+    encoder = load_bundled_encoder()
+    embedder = Embedder(encoder, EmbeddingCache(cache, encoder.encoder_id) if cache else None)
+    print(f"{path.name}: {len(texts):,} records, {len(classes.codes)} classes; encoding...", flush=True)
+    vectors = embedder.embed(texts)
+    labels = np.array([classes.index(example.label) for example in examples])
+    return Dataset(texts, labels, vectors, len(classes.codes))
+
+
+def train(data: Dataset, indices: Sequence[int], seed: int):
+    """The default model fitted on ``indices``: returns a function from indices to class probabilities."""
+    from byoal_model.hyperparameters import Hyperparameters
+    from byoal_model.linear import fit_linear
+
+    defaults = Hyperparameters(seed=seed)
+    model = fit_linear(
+        [data.texts[i] for i in indices], data.embeddings[list(indices)], data.labels[list(indices)].tolist(),
+        num_classes=data.num_classes, logistic_c=defaults.logistic_c, embedding_weight=defaults.embedding_weight,
+    )
+    return lambda chosen: model.predict_proba([data.texts[i] for i in chosen], data.embeddings[list(chosen)])
+
+
+def oracle_share(confidence: np.ndarray, correct: np.ndarray, target: float) -> float:
+    """The largest most-confident share of these records whose accuracy is at least ``target``."""
+    order = np.argsort(-confidence, kind="stable")
+    running = np.cumsum(correct[order]) / np.arange(1, len(order) + 1)
+    meeting = np.nonzero(running >= target)[0]
+    return float((meeting[-1] + 1) / len(order)) if len(meeting) else 0.0
+
+
+def evaluate(
+    confidence: np.ndarray, correct: np.ndarray, *, size: int, draws: int, scale: float, rng: np.random.Generator,
+    target: float, delta: float,
+) -> dict[str, list[Outcome]]:
+    """Each procedure on ``draws`` calibration sets of ``size`` drawn from these records, applied to the rest.
+
+    ``scale`` turns a share of the rest into a share of all records.
+    """
+    outcomes: dict[str, list[Outcome]] = {name: [] for name in PROCEDURES}
+    for _ in range(draws):
+        drawn = np.zeros(len(confidence), dtype=bool)
+        drawn[rng.choice(len(confidence), size=size, replace=False)] = True
+        rest_confidence, rest_correct = confidence[~drawn], correct[~drawn]
+        for name, starts in PROCEDURES.items():
+            decision = choose_threshold(
+                confidence[drawn], correct[drawn], target=target, risk_tolerance=delta, starts=starts
+            )
+            if decision.threshold is None:
+                outcomes[name].append(Outcome(0.0, None))
+                continue
+            above = rest_confidence >= decision.threshold
+            outcomes[name].append(
+                Outcome(scale * float(above.mean()), float(rest_correct[above].mean()) if above.any() else None)
+            )
+    return outcomes
+
+
+def margin_picks(probabilities: np.ndarray, count: int) -> np.ndarray:
+    """Positions of the ``count`` smallest top-two margins (the default query strategy)."""
+    top_two = np.sort(probabilities, axis=1)[:, -2:]
+    return np.argsort(top_two[:, 1] - top_two[:, 0], kind="stable")[:count]
+
+
+def simulate_seed(
+    data: Dataset, seed: int, *, prelabeled: float, validation_share: float, calibration_shares: Sequence[float],
+    batch: int, draws: int, target: float, delta: float, later_round: bool,
+) -> dict[str, dict[str, list[Outcome]]]:
+    rng = np.random.default_rng(seed)
+    records = len(data.texts)
+    order = rng.permutation(records)
+    labeled = math.floor(prelabeled * records)
+    calibration_size = round(validation_share * labeled)
+    training = order[: labeled - calibration_size]
+    unseen = order[labeled - calibration_size :]
+    probabilities = train(data, training, seed)(unseen)
+    confidence, correct = probabilities.max(axis=1), probabilities.argmax(axis=1) == data.labels[unseen]
+    rest = len(unseen) - calibration_size
+    results = {
+        "round 1": evaluate(
+            confidence, correct, size=calibration_size, draws=draws, scale=(records - labeled) / records, rng=rng,
+            target=target, delta=delta,
+        )
+    }
+    print(
+        f"  seed {seed}: round-1 model on {len(training):,} labels, accuracy {correct.mean():.3f} on the "
+        f"{len(unseen):,} it never saw; oracle share of all records at {target}: "
+        f"{oracle_share(confidence, correct, target) * rest / records:.3f}",
+        flush=True,
+    )
+    if not later_round:
+        return results
+    # Round 2 starts from one round-1 draw of the product's procedure: its threshold takes the pool above it.
+    drawn = rng.choice(len(unseen), size=calibration_size, replace=False)
+    decision = choose_threshold(confidence[drawn], correct[drawn], target=target, risk_tolerance=delta, starts=STARTS)
+    threshold = decision.threshold if decision.threshold is not None else np.inf
+    kept_calibration = int(np.sum(confidence[drawn] < threshold))
+    in_draw = np.zeros(len(unseen), dtype=bool)
+    in_draw[drawn] = True
+    left = unseen[(confidence < threshold) & ~in_draw]
+    left_probabilities = probabilities[(confidence < threshold) & ~in_draw]
+    for share in calibration_shares:
+        new_calibration = math.ceil(share * batch)
+        picks = margin_picks(left_probabilities, batch - new_calibration)
+        retrained = train(data, np.concatenate([training, left[picks]]), seed)
+        pool = np.delete(left, picks)
+        pool_probabilities = retrained(pool)
+        pool_confidence = pool_probabilities.max(axis=1)
+        pool_correct = pool_probabilities.argmax(axis=1) == data.labels[pool]
+        results[f"round 2, CalibrationShare {share}"] = evaluate(
+            pool_confidence, pool_correct,
+            size=min(kept_calibration + new_calibration, len(pool) - 1), draws=draws,
+            scale=(len(pool) - kept_calibration - new_calibration) / records, rng=rng, target=target, delta=delta,
+        )
+        print(
+            f"  seed {seed}, round 2 with CalibrationShare {share}: {len(pool):,} records left, "
+            f"{kept_calibration} + {new_calibration} calibration records; the retrained model is "
+            f"{pool_correct.mean():.3f} right on them, oracle share of all records at {target}: "
+            f"{oracle_share(pool_confidence, pool_correct, target) * len(pool) / records:.3f}",
+            flush=True,
+        )
+    return results
+
+
+def report(title: str, by_seed: list[dict[str, list[Outcome]]], target: float) -> None:
+    print(f"\n{title}")
+    print("| procedure | model share: mean | per seed (mean) | lowest | 10th percentile | highest | accuracy: mean "
+          "| lowest | draws below target | draws labeling nothing |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for name in PROCEDURES:
+        outcomes = [outcome for seed in by_seed for outcome in seed[name]]
+        shares = [outcome.share for outcome in outcomes]
+        accuracies = [outcome.accuracy for outcome in outcomes if outcome.accuracy is not None]
+        per_seed = ", ".join(f"{statistics.fmean(o.share for o in seed[name]):.3f}" for seed in by_seed)
+        below = sum(1 for accuracy in accuracies if accuracy < target)
+        nothing = sum(1 for outcome in outcomes if outcome.accuracy is None)
+        accuracy_cells = (
+            f"{statistics.fmean(accuracies):.4f} | {min(accuracies):.4f}" if accuracies else "- | -"
+        )
+        print(
+            f"| {name} | {statistics.fmean(shares):.3f} | {per_seed} | {min(shares):.3f} "
+            f"| {float(np.percentile(shares, 10)):.3f} | {max(shares):.3f} "
+            f"| {accuracy_cells} | {below / len(outcomes):.3f} | {nothing / len(outcomes):.3f} |",
+            flush=True,
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.active_learning.threshold_simulation", description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--dataset", choices=("sample", "banking77"), action="append",
+                        help="repeatable; default both")
+    parser.add_argument("--banking77", type=Path, default=BANKING77)
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--draws", type=int, default=300, help="calibration draws per seed and round")
+    parser.add_argument("--prelabeled", type=float, default=0.2, help="share of the records pre-labeled at random")
+    parser.add_argument("--validation-share", type=float, nargs="+", default=[DEFAULTS["ValidationShare"]])
+    parser.add_argument("--later-round", action="store_true")
+    parser.add_argument("--calibration-share", type=float, nargs="+", default=[DEFAULTS["CalibrationShare"]])
+    parser.add_argument("--batch", type=int, default=500, help="round 1's human batch (HumanBatchShare 0.05 of 10,000)")
+    parser.add_argument("--embedding-cache", type=Path)
+    arguments = parser.parse_args(argv)
+    target, delta = DEFAULTS["TargetAccuracy"], DEFAULTS["RiskTolerance"]
+    sources = {
+        "sample": (SAMPLE, "TITLE", "CATEGORY"),
+        "banking77": (arguments.banking77, "text", "category"),
+    }
+    from threadpoolctl import threadpool_limits
+
+    for name in arguments.dataset or list(sources):
+        path, text_column, label_column = sources[name]
+        data = load(path, text_column=text_column, label_column=label_column, cache=arguments.embedding_cache)
+        for validation_share in arguments.validation_share:
+            print(f"\n## {name}, ValidationShare {validation_share}", flush=True)
+            with threadpool_limits(limits=1):
+                by_seed = [
+                    simulate_seed(
+                        data, seed, prelabeled=arguments.prelabeled, validation_share=validation_share,
+                        calibration_shares=arguments.calibration_share, batch=arguments.batch,
+                        draws=arguments.draws, target=target, delta=delta, later_round=arguments.later_round,
+                    )
+                    for seed in range(arguments.seeds)
+                ]
+            for round_name in by_seed[0]:
+                report(f"{name}, ValidationShare {validation_share}, {round_name} "
+                       f"({arguments.draws} draws x {arguments.seeds} seeds)", [seed[round_name] for seed in by_seed],
+                       target)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
