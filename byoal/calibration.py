@@ -53,14 +53,13 @@ of their union-bound confidence term, which is looser for the few hundred record
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 from scipy import stats
 
 from byoal.feasibility import min_calibration_records
-
 
 STARTS: tuple[tuple[float, float], ...] = ((0.25, 0.5), (0.5, 0.5))
 """(share of the calibration records, share of δ) of each starting point of the test, most confident first.
@@ -83,7 +82,10 @@ def lower_bound(correct: int, total: int, risk_tolerance: float) -> float:
 
 
 def percent_rounded_down(share: float, decimals: int = 1) -> str:
-    """A share in [0, 1] as a percentage rounded down (0.9498 -> ``94.9 %``), so a bound below the target never reads as equal to it."""
+    """A share in [0, 1] as a percentage rounded down (0.9498 -> ``94.9 %``).
+
+    Rounded down so that a bound below the target never reads as equal to it.
+    """
     scale = 10**decimals
     return f"{math.floor(round(share * 100 * scale, 6)) / scale:.{decimals}f} %"
 
@@ -95,6 +97,8 @@ def percent_exact(share: float) -> str:
 
 @dataclass(frozen=True)
 class ThresholdDecision:
+    """What the threshold test decided for one round, with the figures its console line and report show."""
+
     threshold: float | None
     """Lowest confidence the model may auto-label; None when no candidate passed."""
     calibration_records: int
@@ -128,7 +132,11 @@ def choose_threshold(
     and at most 1 (ValueError otherwise); ``((0.25, 1.0),)`` is a single fixed sequence from a quarter of the records.
     """
     weights = [weight for _, weight in starts]
-    if any(not 0 <= share <= 1 for share, _ in starts) or min(weights, default=-1) < 0 or not 0 < sum(weights) <= 1 + 1e-9:
+    if (
+        any(not 0 <= share <= 1 for share, _ in starts)
+        or min(weights, default=-1) < 0
+        or not 0 < sum(weights) <= 1 + 1e-9
+    ):
         raise ValueError(f"starts must be (share in [0, 1], weight >= 0) pairs, weights summing to (0, 1]: {starts}")
     confidence = np.asarray(confidences, dtype=float)
     hits = np.asarray(correct, dtype=bool)

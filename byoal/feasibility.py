@@ -34,7 +34,8 @@ def min_calibration_records(target_accuracy: float, risk_tolerance: float) -> in
     ``ceil(ln δ / ln target)`` — n records, all correct. Fewer can never pass, whatever the model.
 
     Raises ValueError for a target of 1 or more (no finite set shows it) or δ outside (0, 1).
-    Source: Clopper & Pearson (1934); with zero errors the bound is target^n (Angelopoulos et al., 2021, "Learn then Test").
+    Source: Clopper & Pearson (1934); with zero errors the bound is target^n
+    (Angelopoulos et al., 2021, "Learn then Test").
     """
     if not 0 < risk_tolerance < 1:
         raise ValueError(f"the risk tolerance must be in (0, 1), got {risk_tolerance!r}")
@@ -209,5 +210,6 @@ def check_dataset_size(config: dict[str, Any], *, records: int, input_labeled: i
         f"{calibration} calibration records of {reachable} human labels (CalibrationShare {config['CalibrationShare']} "
         f"of each batch; {inputs}; SeedShare {config['SeedShare']}, batches of {batch}, "
         f"MaxRounds {config['MaxRounds']}, MaxHumanShare {config['MaxHumanShare']}, MaxHumanLabels "
-        f"{config['MaxHumanLabels']}); {advice}, or lower TargetAccuracy or MinValidationRecords, or raise RiskTolerance"
+        f"{config['MaxHumanLabels']}); {advice}, or lower TargetAccuracy or MinValidationRecords, "
+        "or raise RiskTolerance"
     )

@@ -44,6 +44,8 @@ TODAY_SAMPLE_SHARE = 0.503
 
 @dataclass(frozen=True)
 class Suite:
+    """One dataset and setting the guarantee benchmark runs for every model and seed."""
+
     name: str
     dataset: Path
     text_column: str = "TITLE"
@@ -118,6 +120,7 @@ def inputs_for_model(inputs: Path, model: str, hyperparameters: dict[str, str]) 
 
 
 def judged_rounds(run: dict[str, Any]) -> list[dict[str, Any]]:
+    """The run's rounds that auto-labeled at least ``MIN_ROUND_LABELS`` records: the ones read against the target."""
     return [row for row in run["per_round"] if row["round_model_labels"] >= MIN_ROUND_LABELS]
 
 
@@ -130,13 +133,18 @@ def guarantee_figures(run: dict[str, Any], *, target: float) -> dict[str, Any]:
     return {
         "rounds_judged": len(judged),
         "rounds_below_target": below,
-        "lowest_round": None if lowest is None else {
-            "round": lowest["round"], "accuracy": lowest["round_model_accuracy"], "labels": lowest["round_model_labels"],
+        "lowest_round": None
+        if lowest is None
+        else {
+            "round": lowest["round"],
+            "accuracy": lowest["round_model_accuracy"],
+            "labels": lowest["round_model_labels"],
         },
         "slack": None if accuracy is None else round(accuracy - target, 4),
         "rounds_without_auto_labels": [
             {"round": row["round"], "reason": row["no_auto_label_reason"]}
-            for row in run["per_round"] if row["round_model_labels"] == 0
+            for row in run["per_round"]
+            if row["round_model_labels"] == 0
         ],
     }
 
@@ -182,7 +190,10 @@ def run_suites(
             inputs = inputs_for_model(suite_dir / "inputs", model, hyperparameters)
             for seed in range(1 if suite.skewed else seeds):
                 configuration = Configuration(
-                    name=f"{suite.name}-{model}", description=f"{suite.name} with model {model}", options=options, seed=seed,
+                    name=f"{suite.name}-{model}",
+                    description=f"{suite.name} with model {model}",
+                    options=options,
+                    seed=seed,
                 )
                 progress(f"{configuration.name} seed {seed} ...")
                 result = run_configuration(configuration, inputs, suite_dir / "runs" / model)
@@ -228,7 +239,9 @@ def summary_rows(results: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 def checks(rows: Sequence[dict[str, Any]], *, target: float, risk_tolerance: float) -> list[dict[str, Any]]:
     """Issue 10's bars, each with its figures."""
     found = []
-    accuracies = [(row["suite"], row["model"], value) for row in rows for value in row["model_accuracy"] if value is not None]
+    accuracies = [
+        (row["suite"], row["model"], value) for row in rows for value in row["model_accuracy"] if value is not None
+    ]
     worst = min(accuracies, key=lambda item: item[2], default=None)
     found.append({
         "check": f"every run's model labels >= {target:.0%} accurate",
@@ -244,35 +257,46 @@ def checks(rows: Sequence[dict[str, Any]], *, target: float, risk_tolerance: flo
     })
     skewed = [row for row in rows if row["suite"] == "sample-skewed-prelabels"]
     if skewed:
-        found.append({
-            "check": "the skewed pre-label case is never below target",
-            "passed": all(row["rounds_below_target"] == 0 for row in skewed),
-            "figures": "; ".join(f"{row['model']}: {row['rounds_below_target']} of {row['rounds_judged']} judged rounds below, "
-                                 f"model share {row['model_share']}" for row in skewed),
-        })
+        found.append(
+            {
+                "check": "the skewed pre-label case is never below target",
+                "passed": all(row["rounds_below_target"] == 0 for row in skewed),
+                "figures": "; ".join(
+                    f"{row['model']}: {row['rounds_below_target']} of {row['rounds_judged']} judged rounds below, "
+                    f"model share {row['model_share']}"
+                    for row in skewed
+                ),
+            }
+        )
     for row in rows:
         if row["suite"] == "sample":
             mean = sum(row["model_share"]) / len(row["model_share"])
-            found.append({
-                "check": f"bundled sample ({row['model']}): model-labeled share >= {TODAY_SAMPLE_SHARE:.1%} at the 30 % budget",
-                "passed": mean >= TODAY_SAMPLE_SHARE,
-                "figures": f"mean {mean:.1%} over {row['runs']} runs, slack {row['slack']}",
-            })
+            found.append(
+                {
+                    "check": f"bundled sample ({row['model']}): model-labeled share >= {TODAY_SAMPLE_SHARE:.1%} "
+                    "at the 30 % budget",
+                    "passed": mean >= TODAY_SAMPLE_SHARE,
+                    "figures": f"mean {mean:.1%} over {row['runs']} runs, slack {row['slack']}",
+                }
+            )
     return found
 
 
 def markdown_table(rows: Sequence[dict[str, Any]]) -> str:
+    """The docs table: one row per suite and model, each seed's figures comma-separated in seed order."""
     def values(items, form):
         return ", ".join("-" if item is None else form.format(item) for item in items)
 
     lines = [
-        "| suite | model | runs | rounds below target / judged | lowest round | model-label accuracy | slack | model share | human share |",
+        "| suite | model | runs | rounds below target / judged | lowest round | model-label accuracy | slack "
+        "| model share | human share |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         lowest = "-" if row["lowest_round_accuracy"] is None else f"{row['lowest_round_accuracy']:.2%}"
         lines.append(
-            f"| {row['suite']} | {row['model']} | {row['runs']} | {row['rounds_below_target']} / {row['rounds_judged']} | "
+            f"| {row['suite']} | {row['model']} | {row['runs']} | "
+            f"{row['rounds_below_target']} / {row['rounds_judged']} | "
             f"{lowest} | {values(row['model_accuracy'], '{:.2%}')} | {values(row['slack'], '{:+.3f}')} | "
             f"{values(row['model_share'], '{:.1%}')} | {values(row['human_share'], '{:.1%}')} |"
         )

@@ -49,6 +49,8 @@ PROCEDURES: dict[str, tuple[tuple[float, float], ...]] = {
 
 @dataclass(frozen=True)
 class Dataset:
+    """A labeled dataset with one sentence embedding per text (``embeddings``: one row of floats per text)."""
+
     texts: list[str]
     labels: np.ndarray
     embeddings: np.ndarray
@@ -57,6 +59,8 @@ class Dataset:
 
 @dataclass(frozen=True)
 class Outcome:
+    """One simulated round's result under one threshold procedure."""
+
     share: float
     """Auto-labeled records as a share of all records."""
     accuracy: float | None
@@ -141,6 +145,11 @@ def simulate_seed(
     data: Dataset, seed: int, *, prelabeled: float, validation_share: float, calibration_shares: Sequence[float],
     batch: int, draws: int, target: float, delta: float, later_round: bool,
 ) -> dict[str, dict[str, list[Outcome]]]:
+    """One seed: round 1 (and with ``later_round`` round 2, per ``calibration_shares``) under every procedure.
+
+    Returns setting name ("round 1", "round 2, CalibrationShare s") -> procedure name -> one
+    :class:`Outcome` per random calibration draw (``draws`` of them).
+    """
     rng = np.random.default_rng(seed)
     records = len(data.texts)
     order = rng.permutation(records)
@@ -198,6 +207,7 @@ def simulate_seed(
 
 
 def report(title: str, by_seed: list[dict[str, list[Outcome]]], target: float) -> None:
+    """Print one Markdown table row per procedure: shares and accuracies over every seed's draws."""
     print(f"\n{title}")
     print("| procedure | model share: mean | per seed (mean) | lowest | 10th percentile | highest | accuracy: mean "
           "| lowest | draws below target | draws labeling nothing |")
@@ -221,6 +231,7 @@ def report(title: str, by_seed: list[dict[str, list[Outcome]]], target: float) -
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the simulation for the datasets and settings on the command line; exit status 0."""
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks.active_learning.threshold_simulation", description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -29,7 +29,11 @@ def test_skewed_prelabels_are_nearly_all_one_class_and_not_declared_random(tmp_p
     labeled = [record for record in records if "category" in record]
     assert len(records) == 100 and len(labeled) == 25
     assert sorted(record["category"] for record in labeled) == [0] * 23 + [1, 1], "2 of class 1; there is no class 3"
-    assert all(record["category"] == answer["category"] for record, answer in zip(records, answers) if "category" in record)
+    assert all(
+        record["category"] == answer["category"]
+        for record, answer in zip(records, answers, strict=True)
+        if "category" in record
+    )
     assert [record["source"] for record in records] == [answer["source"] for answer in answers]
     request = json.loads((inputs / "request.json").read_text())
     assert request["ActiveLearningConfig"]["InputLabelsAreRandomSample"] is False
@@ -37,9 +41,13 @@ def test_skewed_prelabels_are_nearly_all_one_class_and_not_declared_random(tmp_p
 
 def _run(suite: str, model: str, rounds: list[tuple[int, int]], seed: int = 0) -> dict:
     """A run result whose rounds auto-labeled (given, right)."""
-    summary = fake_summary(rounds=[{"auto_labeled": given, "human_labeled": 10, "calibration_accuracy": 0.9} for given, _ in rounds])
+    summary = fake_summary(
+        rounds=[{"auto_labeled": given, "human_labeled": 10, "calibration_accuracy": 0.9} for given, _ in rounds]
+    )
     configuration = guarantee.Configuration(name=f"{suite}-{model}", description="", options={}, seed=seed)
-    result = run_result(configuration, summary, {number: list(tally) for number, tally in enumerate(rounds, start=1) if tally[0]})
+    result = run_result(
+        configuration, summary, {number: list(tally) for number, tally in enumerate(rounds, start=1) if tally[0]}
+    )
     return {**result, "suite": suite, "model": model, **guarantee.guarantee_figures(result, target=0.95)}
 
 
@@ -75,16 +83,25 @@ def test_the_guarantee_command_runs_every_suite_and_model_and_writes_json_and_pl
 
     def fake_run(configuration, inputs, runs_dir):
         request = json.loads((inputs / "request.json").read_text())
-        seen.append((configuration.name, configuration.seed, request["ActiveLearningConfig"].get("HyperParameters", {})))
+        seen.append(
+            (configuration.name, configuration.seed, request["ActiveLearningConfig"].get("HyperParameters", {}))
+        )
         summary = fake_summary(rounds=[{"auto_labeled": 60, "human_labeled": 10, "calibration_accuracy": 0.9}])
         return run_result(configuration, summary, {1: [60, 59]})
 
     monkeypatch.setattr(guarantee, "run_configuration", fake_run)
     out = tmp_path / "out"
-    assert cli.main(["--guarantee", "--seeds", "2", "--model", "bundled", "--model", "other=epochs=3", "--out", str(out)]) == 0
+    assert (
+        cli.main(["--guarantee", "--seeds", "2", "--model", "bundled", "--model", "other=epochs=3", "--out", str(out)])
+        == 0
+    )
     assert seen == [
-        ("small-bundled", 0, {}), ("small-bundled", 1, {}), ("small-other", 0, {"epochs": "3"}), ("small-other", 1, {"epochs": "3"}),
-        ("small-skewed-bundled", 0, {}), ("small-skewed-other", 0, {"epochs": "3"}),
+        ("small-bundled", 0, {}),
+        ("small-bundled", 1, {}),
+        ("small-other", 0, {"epochs": "3"}),
+        ("small-other", 1, {"epochs": "3"}),
+        ("small-skewed-bundled", 0, {}),
+        ("small-skewed-other", 0, {"epochs": "3"}),
     ]
     document = json.loads((out / "guarantee.json").read_text())
     assert len(document["runs"]) == 6 and document["risk_tolerance"] == 0.1

@@ -554,7 +554,10 @@ def test_a_600_record_run_with_enough_human_labels_but_too_few_calibration_recor
     assert "with these settings a run needs at least" in message and "or lower TargetAccuracy" in message
     # Random input labels calibrate too: ValidationShare (0.3) of them (no seed batch: 200 labels exceed SeedShare).
     labeled = [{**record, "category": number % 3} for number, record in enumerate(records[:200])] + records[200:]
-    assert feasibility.calibration_records_reachable({**config, "InputLabelsAreRandomSample": True}, 600, 200) == 60 + 4 * 4
+    assert (
+        feasibility.calibration_records_reachable({**config, "InputLabelsAreRandomSample": True}, 600, 200)
+        == 60 + 4 * 4
+    )
     assert validate(put(
         storage, lines(labeled), CalibrationShare=0.2, InputLabelsAreRandomSample=True, ValidationShare=0.3, **settings,
     ))["config"]["RecordCount"] == 600

@@ -23,7 +23,11 @@ def test_the_calibration_keys_default_to_a_random_fifth_of_each_batch_at_risk_0_
         ("RiskTolerance", "0.1", "'ActiveLearningConfig.RiskTolerance' must be a number"),
         ("CalibrationShare", 0, r"'ActiveLearningConfig.CalibrationShare' must be in \(0, 0.9\]"),
         ("CalibrationShare", 1, "'ActiveLearningConfig.CalibrationShare'"),
-        ("InputLabelsAreRandomSample", "yes", "'ActiveLearningConfig.InputLabelsAreRandomSample' must be true or false"),
+        (
+            "InputLabelsAreRandomSample",
+            "yes",
+            "'ActiveLearningConfig.InputLabelsAreRandomSample' must be true or false",
+        ),
         ("InputLabelsAreRandomSample", 1, "'ActiveLearningConfig.InputLabelsAreRandomSample' must be true or false"),
         ("MinValidationRecords", 0, "'ActiveLearningConfig.MinValidationRecords'"),
     ],

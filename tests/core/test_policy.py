@@ -11,13 +11,12 @@ import re
 
 import numpy as np
 import pytest
+from scipy import stats
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
 from byoal import policy
-from scipy import stats
-
 from byoal.calibration import STARTS, choose_threshold, lower_bound, percent_rounded_down
 from byoal.feasibility import min_calibration_records
 from byoal.predictions import parse_prediction
