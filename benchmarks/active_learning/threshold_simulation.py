@@ -34,7 +34,7 @@ import numpy as np
 from benchmarks.active_learning.guarantee import BANKING77, SAMPLE
 from byoal.calibration import STARTS, choose_threshold
 from byoal.request import DEFAULTS
-from local_runner.sagemaker import CONTAINER_CODE
+from local_runner.model_runtime import CONTAINER_CODE
 from scripts import datasets
 
 PROCEDURES: dict[str, tuple[tuple[float, float], ...]] = {
