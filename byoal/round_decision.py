@@ -59,6 +59,7 @@ def decide(
     *,
     batch_size: int,
     seed: str,
+    round_number: int,
     screened: frozenset[int] = frozenset(),
 ) -> dict[str, Any]:
     """The round's decisions from the predictions.
@@ -66,8 +67,11 @@ def decide(
     ``calibration`` maps each calibration record's id to its human label; ``screened`` holds the
     calibration ids an earlier round's rules took out of the pool. ``batch_size`` human labels are
     spent: ``CalibrationShare`` of them on a uniform random calibration sample of the pool left after
-    auto-labeling and the query strategy's picks. ``config`` needs ``QueryStrategy``, ``TargetAccuracy``,
-    ``RiskTolerance``, ``FixedMarginThreshold``, ``MinValidationRecords`` and ``CalibrationShare``. The
+    auto-labeling and the query strategy's picks. Round ``round_number`` (1 is the first learning round)
+    auto-labels nothing while it is one of the ``WarmUpRounds`` and a human batch follows it (``batch_size`` > 0,
+    ``round_number`` < ``MaxRounds``). ``config`` needs ``QueryStrategy``, ``TargetAccuracy``,
+    ``RiskTolerance``, ``FixedMarginThreshold``, ``MinValidationRecords``, ``CalibrationShare``,
+    ``WarmUpRounds`` and ``MaxRounds``. The
     result has ``auto`` (indices into ``pool``), ``pool`` ((id, prediction) of every unlabeled record),
     ``selected`` (the query strategy's ids), ``drawn`` (the new calibration ids), ``screened`` (valid
     calibration ids this round's rules take out) and ``stats``.
@@ -84,7 +88,15 @@ def decide(
         "target_accuracy": config["TargetAccuracy"],
         "risk_tolerance": config["RiskTolerance"],
     }
-    if config.get("FixedMarginThreshold") is not None:
+    warming_up = round_number <= config["WarmUpRounds"] and batch_size > 0 and round_number < config["MaxRounds"]
+    if warming_up:
+        rule = policy.PoolRule(strategy=strategy)
+        stats.update(rule="warm-up", threshold=None, expected_accuracy=None, accuracy_bound=None,
+                     calibration_above=None, no_auto_label_reason=(
+                         f"warm-up round {round_number} of {config['WarmUpRounds']} (WarmUpRounds): the model first "
+                         f"learns from a human batch; its calibration records serve the first test after the warm-up"
+                     ))
+    elif config.get("FixedMarginThreshold") is not None:
         rule = policy.PoolRule(strategy=strategy, minimum_margin=config["FixedMarginThreshold"])
         stats.update(rule=f"margin > {config['FixedMarginThreshold']}", threshold=None, expected_accuracy=None,
                      accuracy_bound=None, calibration_above=None, no_auto_label_reason=None)
@@ -176,7 +188,7 @@ def run_round(storage: Storage, event: ActiveLearningEvent) -> ActiveLearningRes
         )
     result = decide(
         predictions, calibration, config, batch_size=event.batch_size, seed=f"select-{config['Seed']}-{round_number}",
-        screened=read_screened(storage, root, round_number),
+        round_number=round_number, screened=read_screened(storage, root, round_number),
     )
     pool = result["pool"]
 
