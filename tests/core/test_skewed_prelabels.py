@@ -118,7 +118,10 @@ def test_skewed_prelabels_never_yield_an_auto_label_batch_below_target(local_sto
     write_bytes(local_storage, "s3://byoal-test/inputs/class_labels.json",
                 json.dumps(label_category_document(["Business", "Entertainment", "Health", "Sci/Tech"])).encode())
     # The defaults' seed share and risk tolerance: the 250 pre-labels exceed the seed target, so no seed batch.
-    request = make_request(HumanBatchSize=100, MaxRounds=5, TargetAccuracy=TARGET, RiskTolerance=0.1, SeedShare=0.1)
+    # No warm-up, so that round 1 would test a threshold on the pre-labels if they were allowed to calibrate.
+    request = make_request(
+        HumanBatchSize=100, MaxRounds=5, TargetAccuracy=TARGET, RiskTolerance=0.1, SeedShare=0.1, WarmUpRounds=0
+    )
     with threadpool_limits(limits=1):
         final_uri, history = run_loop(local_storage, request)
     tallies = round_stats.auto_labels_by_round(

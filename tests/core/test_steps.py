@@ -74,7 +74,9 @@ def dataset(headlines):
 
 def test_a_whole_run_keeps_every_record_once_and_never_overwrites_humans(storage, put_inputs, dataset):
     records, answers = dataset
-    request = put_inputs(records, answers, SeedShare=0.25, HumanBatchSize=40, TargetAccuracy=0.6, CalibrationShare=0.2)
+    request = put_inputs(
+        records, answers, SeedShare=0.25, HumanBatchSize=40, TargetAccuracy=0.6, CalibrationShare=0.2, WarmUpRounds=0
+    )
     start = idempotent(storage, lambda e: validate_input.handler(e), {"request": request, "execution_name": "e1"})
     state = {**start, "working": idempotent(storage, assign_ids.handler, {"run": start["run"]})}
 

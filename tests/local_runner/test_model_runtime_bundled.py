@@ -37,7 +37,8 @@ def inputs(tmp_path_factory) -> Path:
 
 def run(inputs: Path, workdir: Path, *options: str) -> tuple[dict, list[dict]]:
     arguments = ["--inputs", str(inputs), "--workdir", str(workdir), "--batch-size", "30", "--max-rounds", "2",
-                 "--target-accuracy", "0.85", "--name", "seam", "--quiet", *options]  # fmt: skip
+                 "--warm-up-rounds", "0", "--target-accuracy", "0.85", "--name", "seam", "--quiet",
+                 *options]  # fmt: skip
     started = time.monotonic()
     assert run_local.main(arguments) == 0
     print(f"{workdir.name}: {time.monotonic() - started:.1f} s")
