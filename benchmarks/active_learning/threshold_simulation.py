@@ -16,16 +16,28 @@ the model is retrained with a human batch (``--batch`` records: ``CalibrationSha
 random, the rest chosen by margin) and tested on calibration sets drawn from the pool round 1 left,
 of the size round 2 has (round 1's calibration records below its threshold plus the new draw).
 
+``--warm-up-rounds N [N ...]`` (default ``WarmUpRounds``) simulates the warm-up: N rounds that only
+send a human batch (``--batch`` records: ``CalibrationShare`` of them drawn at random for calibration,
+the rest the margin picks of the current model's predictions of the pool; the model is retrained on
+the picks after each batch) and then the first threshold test, by the product's procedure, on the
+pool left. Its calibration set has the size the product's would have: round 1's held-out records and
+each batch's draw, less those the later picks screen out (taken proportional to the pool the picks
+leave). One table per ``--calibration-share``, one row per N: the human labels spent and the
+calibration records (means over seeds), the same columns as the round-1 tables, the share of draws
+auto-labeling at least ``--share-goal`` of all records, and the oracle. N = 0 is round 1 (same split
+and calibration draws); every N draws from the same random stream.
+
 Each record is encoded once (``--embedding-cache`` keeps the vectors between invocations).
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import math
 import statistics
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,14 +45,18 @@ import numpy as np
 
 from benchmarks.active_learning.guarantee import BANKING77, SAMPLE
 from byoal.calibration import STARTS, choose_threshold
+from byoal.policy import calibration_draw_size
 from byoal.request import DEFAULTS
 from local_runner.model_runtime import CONTAINER_CODE
 from scripts import datasets
 
+PRODUCT = "fallback from 25 % and 50 %, δ/2 each (default)"
+"""The name of the product's threshold procedure in :data:`PROCEDURES`."""
+
 PROCEDURES: dict[str, tuple[tuple[float, float], ...]] = {
     "one sequence from 25 % (before)": ((0.25, 1.0),),
     "one sequence from 50 %": ((0.50, 1.0),),
-    "fallback from 25 % and 50 %, δ/2 each (default)": STARTS,
+    PRODUCT: STARTS,
     "fallback from 25/50/75 %, δ/4, δ/2, δ/4": ((0.25, 0.25), (0.50, 0.5), (0.75, 0.25)),
     "fallback from 10/25/50/75 %, δ/4 each": ((0.10, 0.25), (0.25, 0.25), (0.50, 0.25), (0.75, 0.25)),
 }
@@ -65,6 +81,21 @@ class Outcome:
     """Auto-labeled records as a share of all records."""
     accuracy: float | None
     """True accuracy of the auto-labels; None when there are none."""
+
+
+@dataclass(frozen=True)
+class WarmUp:
+    """One seed's first threshold test after ``rounds`` warm-up rounds, by the product's procedure."""
+
+    rounds: int
+    human_share: float
+    """Human labels spent before the test (pre-labels and warm-up batches) as a share of all records."""
+    calibration_records: int
+    """Size of each calibration draw."""
+    oracle: float
+    """The largest most-confident share of all records at a true ``TargetAccuracy``."""
+    outcomes: list[Outcome]
+    """One per calibration draw."""
 
 
 def load(path: Path, *, text_column: str, label_column: str, cache: Path | None) -> Dataset:
@@ -110,18 +141,20 @@ def oracle_share(confidence: np.ndarray, correct: np.ndarray, target: float) -> 
 
 def evaluate(
     confidence: np.ndarray, correct: np.ndarray, *, size: int, draws: int, scale: float, rng: np.random.Generator,
-    target: float, delta: float,
+    target: float, delta: float, procedures: Mapping[str, tuple[tuple[float, float], ...]] | None = None,
 ) -> dict[str, list[Outcome]]:
     """Each procedure on ``draws`` calibration sets of ``size`` drawn from these records, applied to the rest.
 
-    ``scale`` turns a share of the rest into a share of all records.
+    ``scale`` turns a share of the rest into a share of all records. ``procedures`` (name ->
+    ``starts``) defaults to :data:`PROCEDURES`; the random draws do not depend on it.
     """
-    outcomes: dict[str, list[Outcome]] = {name: [] for name in PROCEDURES}
+    procedures = PROCEDURES if procedures is None else procedures
+    outcomes: dict[str, list[Outcome]] = {name: [] for name in procedures}
     for _ in range(draws):
         drawn = np.zeros(len(confidence), dtype=bool)
         drawn[rng.choice(len(confidence), size=size, replace=False)] = True
         rest_confidence, rest_correct = confidence[~drawn], correct[~drawn]
-        for name, starts in PROCEDURES.items():
+        for name, starts in procedures.items():
             decision = choose_threshold(
                 confidence[drawn], correct[drawn], target=target, risk_tolerance=delta, starts=starts
             )
@@ -141,6 +174,21 @@ def margin_picks(probabilities: np.ndarray, count: int) -> np.ndarray:
     return np.argsort(top_two[:, 1] - top_two[:, 0], kind="stable")[:count]
 
 
+def split_first_round(
+    data: Dataset, seed: int, *, prelabeled: float, validation_share: float
+) -> tuple[np.random.Generator, np.ndarray, np.ndarray, int]:
+    """Round 1's records for one seed: (the seed's generator, training indices, unseen indices, calibration size).
+
+    ``prelabeled`` of the records, drawn at random, are the pre-labels; ``validation_share`` of them
+    are held out for calibration and stay among the unseen records (the ones the model never trains on).
+    """
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(data.texts))
+    labeled = math.floor(prelabeled * len(data.texts))
+    calibration_size = round(validation_share * labeled)
+    return rng, order[: labeled - calibration_size], order[labeled - calibration_size :], calibration_size
+
+
 def simulate_seed(
     data: Dataset, seed: int, *, prelabeled: float, validation_share: float, calibration_shares: Sequence[float],
     batch: int, draws: int, target: float, delta: float, later_round: bool,
@@ -150,13 +198,11 @@ def simulate_seed(
     Returns setting name ("round 1", "round 2, CalibrationShare s") -> procedure name -> one
     :class:`Outcome` per random calibration draw (``draws`` of them).
     """
-    rng = np.random.default_rng(seed)
+    rng, training, unseen, calibration_size = split_first_round(
+        data, seed, prelabeled=prelabeled, validation_share=validation_share
+    )
     records = len(data.texts)
-    order = rng.permutation(records)
-    labeled = math.floor(prelabeled * records)
-    calibration_size = round(validation_share * labeled)
-    training = order[: labeled - calibration_size]
-    unseen = order[labeled - calibration_size :]
+    labeled = len(training) + calibration_size
     probabilities = train(data, training, seed)(unseen)
     confidence, correct = probabilities.max(axis=1), probabilities.argmax(axis=1) == data.labels[unseen]
     rest = len(unseen) - calibration_size
@@ -206,6 +252,84 @@ def simulate_seed(
     return results
 
 
+def simulate_warm_up(
+    data: Dataset, seed: int, *, warm_up_rounds: Sequence[int], prelabeled: float, validation_share: float,
+    calibration_share: float, batch: int, draws: int, target: float, delta: float,
+) -> dict[int, WarmUp]:
+    """One seed: the first threshold test after each number of warm-up rounds in ``warm_up_rounds``.
+
+    Each warm-up round spends a human batch of ``batch`` records: ``calibration_draw_size(batch,
+    calibration_share)`` calibration records drawn at random, the rest the margin picks of the current
+    model's predictions of the pool, which the model is then retrained with. The test runs the
+    product's procedure on ``draws`` calibration sets drawn from the pool left and applies it to the
+    rest. Returns rounds -> :class:`WarmUp`. ValueError when the batches would leave no record to label.
+    """
+    rng, training, unseen, calibration_size = split_first_round(
+        data, seed, prelabeled=prelabeled, validation_share=validation_share
+    )
+    draw_size = calibration_draw_size(batch, calibration_share)
+    unlabeled = len(unseen) - calibration_size - max(warm_up_rounds) * batch
+    if unlabeled <= 0:
+        raise ValueError(f"{max(warm_up_rounds)} warm-up batches of {batch} leave no record of "
+                         f"{len(data.texts):,} to label")
+    pool, calibration = unseen, float(calibration_size)
+    probabilities = train(data, training, seed)(pool)
+    results: dict[int, WarmUp] = {}
+    for rounds in range(max(warm_up_rounds) + 1):
+        if rounds in warm_up_rounds:  # every N draws from the stream round 1 of simulate_seed draws from
+            results[rounds] = first_test(
+                data, pool, probabilities, seed=seed, rounds=rounds, trained_on=len(training),
+                human_labels=len(training) + calibration_size + rounds * draw_size,
+                calibration_records=round(calibration), draws=draws, rng=copy.deepcopy(rng), target=target,
+                delta=delta,
+            )
+        if rounds < max(warm_up_rounds):
+            picks = margin_picks(probabilities, batch - draw_size)
+            # The picks screen out the calibration records they would have taken: in proportion, here.
+            calibration = calibration * (len(pool) - len(picks)) / len(pool) + draw_size
+            training, pool = np.concatenate([training, pool[picks]]), np.delete(pool, picks)
+            probabilities = train(data, training, seed)(pool)
+    return results
+
+
+def first_test(
+    data: Dataset, pool: np.ndarray, probabilities: np.ndarray, *, seed: int, rounds: int, trained_on: int,
+    human_labels: int, calibration_records: int, draws: int, rng: np.random.Generator, target: float, delta: float,
+) -> WarmUp:
+    """The product's procedure on ``draws`` calibration sets from ``pool`` (its records' class probabilities).
+
+    The pool holds the calibration records and the unlabeled ones (and, approximately, those the
+    picks screened out); a share of the rest counts as that share of the records no human labeled.
+    """
+    records = len(data.texts)
+    confidence, correct = probabilities.max(axis=1), probabilities.argmax(axis=1) == data.labels[pool]
+    scale = (records - human_labels) / records
+    size = min(calibration_records, len(pool) - 1)
+    outcomes = evaluate(confidence, correct, size=size, draws=draws, scale=scale, rng=rng, target=target,
+                        delta=delta, procedures={PRODUCT: STARTS})[PRODUCT]
+    oracle = oracle_share(confidence, correct, target) * scale
+    print(f"  seed {seed}, {rounds} warm-up rounds: model on {trained_on:,} labels, accuracy {correct.mean():.3f} "
+          f"on the {len(pool):,} records left, {size} calibration records; oracle share of all records at {target}: "
+          f"{oracle:.3f}", flush=True)
+    return WarmUp(rounds, human_labels / records, size, oracle, outcomes)
+
+
+def summary_cells(by_seed: list[list[Outcome]], target: float) -> list[str]:
+    """Table cells over every seed's draws: model share (mean, per seed, lowest, 10th percentile, highest),
+    accuracy (mean, lowest), and the shares of draws below ``target`` and labeling nothing."""
+    outcomes = [outcome for seed in by_seed for outcome in seed]
+    shares = [outcome.share for outcome in outcomes]
+    accuracies = [outcome.accuracy for outcome in outcomes if outcome.accuracy is not None]
+    below = sum(1 for accuracy in accuracies if accuracy < target)
+    return [
+        f"{statistics.fmean(shares):.3f}",
+        ", ".join(f"{statistics.fmean(outcome.share for outcome in seed):.3f}" for seed in by_seed),
+        f"{min(shares):.3f}", f"{float(np.percentile(shares, 10)):.3f}", f"{max(shares):.3f}",
+        f"{statistics.fmean(accuracies):.4f}" if accuracies else "-", f"{min(accuracies):.4f}" if accuracies else "-",
+        f"{below / len(outcomes):.3f}", f"{(len(outcomes) - len(accuracies)) / len(outcomes):.3f}",
+    ]
+
+
 def report(title: str, by_seed: list[dict[str, list[Outcome]]], target: float) -> None:
     """Print one Markdown table row per procedure: shares and accuracies over every seed's draws."""
     print(f"\n{title}")
@@ -213,21 +337,49 @@ def report(title: str, by_seed: list[dict[str, list[Outcome]]], target: float) -
           "| lowest | draws below target | draws labeling nothing |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for name in PROCEDURES:
-        outcomes = [outcome for seed in by_seed for outcome in seed[name]]
-        shares = [outcome.share for outcome in outcomes]
-        accuracies = [outcome.accuracy for outcome in outcomes if outcome.accuracy is not None]
-        per_seed = ", ".join(f"{statistics.fmean(o.share for o in seed[name]):.3f}" for seed in by_seed)
-        below = sum(1 for accuracy in accuracies if accuracy < target)
-        nothing = sum(1 for outcome in outcomes if outcome.accuracy is None)
-        accuracy_cells = (
-            f"{statistics.fmean(accuracies):.4f} | {min(accuracies):.4f}" if accuracies else "- | -"
-        )
+        print(f"| {name} | {' | '.join(summary_cells([seed[name] for seed in by_seed], target))} |", flush=True)
+
+
+def report_warm_up(title: str, by_seed: list[dict[int, WarmUp]], target: float, share_goal: float) -> None:
+    """Print one Markdown table row per number of warm-up rounds: the first test's shares and accuracies."""
+    print(f"\n{title}")
+    print("| warm-up rounds | human labels | calibration records | model share: mean | per seed (mean) | lowest "
+          "| 10th percentile | highest | accuracy: mean | lowest | draws below target | draws labeling nothing "
+          f"| P(share ≥ {share_goal:.2f}) | oracle |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for rounds in sorted(by_seed[0]):
+        tests = [seed[rounds] for seed in by_seed]
+        shares = [outcome.share for test in tests for outcome in test.outcomes]
         print(
-            f"| {name} | {statistics.fmean(shares):.3f} | {per_seed} | {min(shares):.3f} "
-            f"| {float(np.percentile(shares, 10)):.3f} | {max(shares):.3f} "
-            f"| {accuracy_cells} | {below / len(outcomes):.3f} | {nothing / len(outcomes):.3f} |",
+            f"| {rounds} | {statistics.fmean(test.human_share for test in tests):.3f} "
+            f"| {statistics.fmean(test.calibration_records for test in tests):.0f} "
+            f"| {' | '.join(summary_cells([test.outcomes for test in tests], target))} "
+            f"| {sum(share >= share_goal for share in shares) / len(shares):.3f} "
+            f"| {statistics.fmean(test.oracle for test in tests):.3f} |",
             flush=True,
         )
+
+
+def warm_up(
+    data: Dataset, name: str, validation_share: float, arguments: argparse.Namespace, *, target: float, delta: float
+) -> None:
+    """Simulate and report the warm-up settings on the command line for one dataset and ``ValidationShare``."""
+    from threadpoolctl import threadpool_limits
+
+    print(f"\n## {name}, ValidationShare {validation_share}, warm-up rounds {arguments.warm_up_rounds}", flush=True)
+    for calibration_share in arguments.calibration_share:
+        with threadpool_limits(limits=1):
+            by_seed = [
+                simulate_warm_up(
+                    data, seed, warm_up_rounds=arguments.warm_up_rounds, prelabeled=arguments.prelabeled,
+                    validation_share=validation_share, calibration_share=calibration_share, batch=arguments.batch,
+                    draws=arguments.draws, target=target, delta=delta,
+                )
+                for seed in range(arguments.seeds)
+            ]
+        report_warm_up(f"{name}, ValidationShare {validation_share}, first test after the warm-up, "
+                       f"CalibrationShare {calibration_share} ({arguments.draws} draws x {arguments.seeds} seeds)",
+                       by_seed, target, arguments.share_goal)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -245,9 +397,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--validation-share", type=float, nargs="+", default=[DEFAULTS["ValidationShare"]])
     parser.add_argument("--later-round", action="store_true")
     parser.add_argument("--calibration-share", type=float, nargs="+", default=[DEFAULTS["CalibrationShare"]])
-    parser.add_argument("--batch", type=int, default=500, help="round 1's human batch (HumanBatchShare 0.05 of 10,000)")
+    parser.add_argument("--batch", type=int, default=500,
+                        help="each round's human batch (HumanBatchShare 0.05 of 10,000)")
+    parser.add_argument("--warm-up-rounds", type=int, nargs="+", default=[DEFAULTS["WarmUpRounds"]],
+                        help="warm-up rounds before the first threshold test; 0 is round 1")
+    parser.add_argument("--share-goal", type=float, default=0.6,
+                        help="the warm-up tables give the share of draws auto-labeling at least this share")
     parser.add_argument("--embedding-cache", type=Path)
     arguments = parser.parse_args(argv)
+    if min(arguments.warm_up_rounds) < 0:
+        parser.error("--warm-up-rounds: N must be 0 or more")
     target, delta = DEFAULTS["TargetAccuracy"], DEFAULTS["RiskTolerance"]
     sources = {
         "sample": (SAMPLE, "TITLE", "CATEGORY"),
@@ -273,6 +432,7 @@ def main(argv: list[str] | None = None) -> int:
                 report(f"{name}, ValidationShare {validation_share}, {round_name} "
                        f"({arguments.draws} draws x {arguments.seeds} seeds)", [seed[round_name] for seed in by_seed],
                        target)
+            warm_up(data, name, validation_share, arguments, target=target, delta=delta)
     return 0
 
 
