@@ -13,8 +13,8 @@ from asl_interpreter.errors import MAX_PAYLOAD_BYTES
 from asl_interpreter.interpreter import payload_bytes
 from byoal.errors import InputError
 from byoal.request import MAX_ROUNDS, validate_active_learning_config
-from scripts import prepare, run_local
-from tests.conftest import SAMPLE
+from scripts import run_local
+from tests.conftest import prepared_sample
 
 RECORDS = 300
 BATCH = 30
@@ -25,10 +25,7 @@ LONGEST_OUTPUT_PATH = 1024
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("ground-truth") / "prepared"
-    arguments = ["--dataset", str(SAMPLE), "--output-dir", str(folder), "--sample", str(RECORDS), "--seed", "3",
-                 "--labeled-fraction", "0.4", "--workforce", "GroundTruth"]  # fmt: skip
-    assert prepare.main(arguments) == 0
-    return folder
+    return prepared_sample(folder, records=RECORDS, seed=3, options=("--workforce", "GroundTruth"))
 
 
 @pytest.fixture(scope="module")

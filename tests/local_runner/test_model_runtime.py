@@ -20,8 +20,8 @@ from byoal.errors import InputError
 from byoal.storage import LocalStorage
 from local_runner.model_runtime import LOCAL_COMMANDS_IMAGE, InProcessRuntime, ProcessRuntime, from_commands
 from local_runner.sagemaker import LocalSageMaker
-from scripts import prepare, run_local
-from tests.conftest import SAMPLE
+from scripts import run_local
+from tests.conftest import prepared_sample
 
 TRAIN = """\
 import collections, json, os, pathlib, sys
@@ -101,10 +101,7 @@ def container(tmp_path) -> tuple[str, str]:
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("inputs") / "prepared"
-    arguments = ["--dataset", str(SAMPLE), "--output-dir", str(folder), "--sample", str(RECORDS), "--seed", "5",
-                 "--labeled-fraction", "0.4", "--validation-share", "0.5"]  # fmt: skip
-    assert prepare.main(arguments) == 0
-    return folder
+    return prepared_sample(folder, records=RECORDS, seed=5, options=("--validation-share", "0.5"))
 
 
 def records_of(path: Path) -> list[dict]:

@@ -17,18 +17,17 @@ from pathlib import Path
 import pytest
 
 from local_runner.model_runtime import CONTAINER_CODE
-from scripts import prepare, run_local
-from tests.conftest import SAMPLE
+from scripts import run_local
+from tests.conftest import prepared_sample
 
 RECORDS = 300
 
 
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("inputs") / "prepared"
-    arguments = ["--dataset", str(SAMPLE), "--output-dir", str(folder), "--sample", str(RECORDS), "--seed", "3",
-                 "--labeled-fraction", "0.4", "--validation-share", "0.5"]  # fmt: skip
-    assert prepare.main(arguments) == 0
+    folder = prepared_sample(
+        tmp_path_factory.mktemp("inputs") / "prepared", records=RECORDS, seed=3, options=("--validation-share", "0.5")
+    )
     request = json.loads((folder / "request.json").read_text())
     request["ActiveLearningConfig"]["PrecomputeEmbeddings"] = True
     (folder / "request.json").write_text(json.dumps(request))

@@ -22,8 +22,8 @@ import pytest
 
 from asl_interpreter import TaskFailure
 from local_runner.sagemaker import LocalSageMaker
-from scripts import prepare, run_local
-from tests.conftest import REPO, SAMPLE
+from scripts import run_local
+from tests.conftest import REPO, prepared_sample
 
 RECORDS = 500
 # At TargetAccuracy 0.9 round 1 (40 calibration records from the 200 random pre-labels; 22 needed) auto-labels part
@@ -36,13 +36,7 @@ OPTIONS = [
 
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("inputs") / "prepared"
-    options = [
-        "--dataset", str(SAMPLE), "--output-dir", str(folder), "--sample", str(RECORDS), "--seed", "3",
-        "--labeled-fraction", "0.4",
-    ]
-    assert prepare.main(options) == 0
-    return folder
+    return prepared_sample(tmp_path_factory.mktemp("inputs") / "prepared", records=RECORDS, seed=3)
 
 
 def arguments(inputs: Path, workdir: Path) -> list[str]:

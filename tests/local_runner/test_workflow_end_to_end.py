@@ -23,7 +23,7 @@ from byoal import manifest
 from local_runner.runner import SUBSTITUTIONS, LocalWorkflow, function_arn
 from scripts import local_callback, prepare, run_local
 from statemachines import ACTIVE_LEARNING_LOOP, load_definition
-from tests.conftest import SAMPLE
+from tests.conftest import prepared_sample
 
 RECORDS = 500
 
@@ -31,12 +31,7 @@ RECORDS = 500
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("inputs") / "prepared"
-    arguments = [
-        "--dataset", str(SAMPLE), "--output-dir", str(folder), "--sample", str(RECORDS), "--seed", "3",
-        "--labeled-fraction", "0.4", "--validation-share", "0.5",
-    ]
-    assert prepare.main(arguments) == 0
-    return folder
+    return prepared_sample(folder, records=RECORDS, seed=3, options=("--validation-share", "0.5"))
 
 
 @pytest.fixture(scope="module")
