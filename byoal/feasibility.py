@@ -84,7 +84,7 @@ def calibration_records_reachable(config: dict[str, Any], records: int, input_la
     """The most calibration records the last learning round can test on: ``ValidationShare`` of the input
     labels if ``InputLabelsAreRandomSample``, ``CalibrationShare`` of the seed batch, then of each of the
     ``MaxRounds - 1`` batches before the last round, each batch cut to the budget left (input labels count
-    as spent, as in ``byoal.counts``). The same rounding as the draws (``lambdas.select_validation``,
+    as spent, as in ``byoal.counts``). The same rounding as the draws (``lambdas.hold_out_calibration``,
     ``policy.calibration_draw_size``).
 
     An upper bound on what a run gets: a round draws from the pool its auto-labels left, and screens

@@ -475,17 +475,17 @@ class RoundEvent(Contract):
 
 
 @dataclass(frozen=True)
-class SelectValidationEvent(RoundEvent):
+class HoldOutCalibrationEvent(RoundEvent):
     """Round 1 may hold out input labels as calibration records."""
 
-    step = "select_validation"
+    step = "hold_out_calibration"
 
 
 @dataclass(frozen=True)
-class SelectValidationResult(Working):
+class HoldOutCalibrationResult(Working):
     """The round's working manifest; ``held_out_input_labels`` input labels became calibration records."""
 
-    step = "select_validation"
+    step = "hold_out_calibration"
     held_out_input_labels: int
 
 
@@ -587,7 +587,7 @@ STEPS: dict[str, Step] = {
     "callback_resume": Step(CallbackResumeEvent, CallbackResumeResult),
     "merge_labels": Step(MergeLabelsEvent, MergeLabelsResult),
     "export_manifest": Step(ExportManifestEvent, ExportManifestResult),
-    "select_validation": Step(SelectValidationEvent, SelectValidationResult),
+    "hold_out_calibration": Step(HoldOutCalibrationEvent, HoldOutCalibrationResult),
     "prepare_training": Step(PrepareTrainingEvent, PrepareTrainingResult),
     "prepare_transform_input": Step(PrepareTransformInputEvent, PrepareTransformInputResult),
     "active_learning": Step(ActiveLearningEvent, ActiveLearningResult),

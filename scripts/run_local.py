@@ -47,7 +47,7 @@ from scripts.cli import run as run_command
 from scripts.prepare import input_files
 
 STAGES = {
-    "select_validation": "holding out calibration records",
+    "hold_out_calibration": "holding out calibration records",
     "prepare_training": "writing training channels",
     "createTrainingJob.sync": "training the model",
     "prepare_transform_input": "writing transform input",

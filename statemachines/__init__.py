@@ -45,7 +45,7 @@ FUNCTIONS: dict[str, str] = {
     "CallbackBatchFunctionArn": "callback_batch",
     "MergeLabelsFunctionArn": "merge_labels",
     "ExportManifestFunctionArn": "export_manifest",
-    "SelectValidationFunctionArn": "select_validation",
+    "HoldOutCalibrationFunctionArn": "hold_out_calibration",
     "PrepareTrainingFunctionArn": "prepare_training",
     "PrepareTransformInputFunctionArn": "prepare_transform_input",
     "ActiveLearningFunctionArn": "active_learning",

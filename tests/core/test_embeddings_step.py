@@ -13,10 +13,10 @@ from byoal.hyperparameters import LOCAL_BUNDLED_IMAGE
 from lambdas import (
     assign_ids,
     export_manifest,
+    hold_out_calibration,
     prepare_embedding_input,
     prepare_training,
     prepare_transform_input,
-    select_validation,
     validate_input,
 )
 
@@ -145,7 +145,7 @@ def test_channels_and_transform_input_carry_the_joined_embeddings_and_the_final_
     assert embedding_step["encoder_path"] == ""
 
     event = {**event, "round": 1}
-    event["working"] = select_validation.handler(event)
+    event["working"] = hold_out_calibration.handler(event)
     training = prepare_training.handler({**event, "algorithm": "bundled", "training_image": "img"})
     folder = training["InputDataConfig"][0]["DataSource"]["S3DataSource"]["S3Uri"]
     train = list(manifest.read_records(storage, folder + "train.manifest"))
@@ -168,7 +168,7 @@ def test_a_run_without_embeddings_writes_the_channels_as_before(storage, put_inp
     event = start(storage, put_inputs, labeled_records(), PrecomputeEmbeddings=False)
     assert event["config"]["PrecomputeEmbeddings"] is False
     event = {**event, "round": 1}
-    event["working"] = select_validation.handler(event)
+    event["working"] = hold_out_calibration.handler(event)
     training = prepare_training.handler({**event, "algorithm": "bundled", "training_image": "img"})
     folder = training["InputDataConfig"][0]["DataSource"]["S3DataSource"]["S3Uri"]
     transform = prepare_transform_input.handler({**event, "algorithm": "bundled"})
@@ -187,7 +187,7 @@ def test_a_working_manifest_out_of_line_with_the_embeddings_fails_the_round_step
     lines = list(manifest.read_records(storage, output))
     manifest.write_records(storage, output, [lines[1], lines[0], *lines[2:]])
     event = {**event, "round": 1}
-    event["working"] = select_validation.handler(event)
+    event["working"] = hold_out_calibration.handler(event)
     out_of_line = "line 1: 'byoal-id' is 1, but the working manifest's record 1 is 0"
     with pytest.raises(embeddings.EmbeddingJoinError, match=out_of_line):
         prepare_training.handler({**event, "algorithm": "bundled", "training_image": "img"})

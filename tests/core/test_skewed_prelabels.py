@@ -24,12 +24,12 @@ from lambdas import (
     assign_ids,
     count_records,
     export_manifest,
+    hold_out_calibration,
     merge_labels,
     prepare_human_batch,
     prepare_training,
     prepare_transform_input,
     select_seed_batch,
-    select_validation,
     simulated_workforce,
     validate_input,
 )
@@ -74,7 +74,7 @@ def run_loop(storage, request):
             label_by_humans(select_seed_batch.handler({**state, "counts": counts}))
             continue
         event = {**state, "round": counts["next_round"]}
-        event["working"] = select_validation.handler(event)
+        event["working"] = hold_out_calibration.handler(event)
         training = prepare_training.handler({**event, "algorithm": "bundled", "training_image": "img"})
         folder = training["InputDataConfig"][0]["DataSource"]["S3DataSource"]["S3Uri"]
         train = list(manifest.read_records(storage, folder + "train.manifest"))

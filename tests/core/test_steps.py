@@ -22,12 +22,12 @@ from lambdas import (
     assign_ids,
     count_records,
     export_manifest,
+    hold_out_calibration,
     merge_labels,
     prepare_human_batch,
     prepare_training,
     prepare_transform_input,
     select_seed_batch,
-    select_validation,
     simulated_workforce,
     validate_input,
 )
@@ -111,7 +111,7 @@ def test_a_whole_run_keeps_every_record_once_and_never_overwrites_humans(storage
         counts = count_records.handler(state)
         assert counts["next_step"] == "round" and counts["next_round"] == round_number
         event = {**state, "round": round_number}
-        event["working"] = idempotent(storage, select_validation.handler, event)
+        event["working"] = idempotent(storage, hold_out_calibration.handler, event)
         training = idempotent(
             storage, prepare_training.handler, {**event, "algorithm": "bundled", "training_image": "img"}
         )
@@ -301,7 +301,7 @@ def test_a_records_embedding_reaches_the_bundled_containers_channels_and_transfo
     request = put_inputs(records, SeedShare=0.0, MinValidationRecords=5)
     start = validate_input.handler({"request": request, "execution_name": "e1"})
     event = {**start, "working": assign_ids.handler({"run": start["run"]}), "round": 1}
-    event["working"] = select_validation.handler(event)
+    event["working"] = hold_out_calibration.handler(event)
     training = prepare_training.handler({**event, "algorithm": algorithm, "training_image": "img"})
     channel_uri = training["InputDataConfig"][0]["DataSource"]["S3DataSource"]["S3Uri"]
     train = list(

@@ -15,7 +15,7 @@ from typing import Any
 from byoal import layout, manifest
 from byoal import records as rec
 from byoal.sampling import choose_positions
-from byoal.step_contracts import SelectValidationEvent, SelectValidationResult
+from byoal.step_contracts import HoldOutCalibrationEvent, HoldOutCalibrationResult
 from byoal.storage import storage_from_environment
 
 FIRST_ROUND = 1
@@ -23,14 +23,14 @@ INPUT_DRAW_ROUND = 0
 
 
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
-    """SelectValidationEvent -> SelectValidationResult (the round's working manifest)."""
-    parsed = SelectValidationEvent.from_event(event)
+    """HoldOutCalibrationEvent -> HoldOutCalibrationResult (the round's working manifest)."""
+    parsed = HoldOutCalibrationEvent.from_event(event)
     storage = storage_from_environment()
     config, root, round_number = parsed.config, parsed.run.root, parsed.round
     attribute = config["LabelAttributeName"]
     source = parsed.working.manifest
     if round_number != FIRST_ROUND or not config["InputLabelsAreRandomSample"]:
-        return SelectValidationResult(manifest=source, held_out_input_labels=0).to_result()
+        return HoldOutCalibrationResult(manifest=source, held_out_input_labels=0).to_result()
 
     input_labeled = [
         rec.record_id(record)
@@ -51,4 +51,4 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
 
     target = layout.working_with_calibration(root, round_number)
     manifest.write_records(storage, target, flagged())
-    return SelectValidationResult(manifest=target, held_out_input_labels=len(held_out)).to_result()
+    return HoldOutCalibrationResult(manifest=target, held_out_input_labels=len(held_out)).to_result()
