@@ -210,8 +210,9 @@ KEYS: tuple[ConfigKey, ...] = (
         "WarmUpRounds", 2, "integer", low=0, high=MAX_ROUNDS,
         meaning="the first rounds only send a human batch (the query strategy's picks) and auto-label nothing, so "
         "the model the threshold is tested on has learned from those picks and the calibration records of all the "
-        "batches serve one test; a round after which no human batch can follow (budget spent, `MaxRounds`) "
-        "auto-labels regardless (2 labeled the most on the bundled sample and Banking77, docs/benchmarks.md)",
+        "batches serve one test; a round after which no round would test (budget spent, `MaxRounds`, or a batch "
+        "that would take every record left) tests regardless (2 labeled the most on the bundled sample and "
+        "Banking77, docs/benchmarks.md)",
         help="rounds at the start that only send a human batch and auto-label nothing",
         flag="--warm-up-rounds", scripts=BOTH,
     ),

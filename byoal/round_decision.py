@@ -68,11 +68,11 @@ def decide(
     calibration ids an earlier round's rules took out of the pool. ``batch_size`` human labels are
     spent: ``CalibrationShare`` of them on a uniform random calibration sample of the pool left after
     auto-labeling and the query strategy's picks. Round ``round_number`` (1 is the first learning round)
-    auto-labels nothing while it is one of the ``WarmUpRounds`` and a human batch follows it (``batch_size`` > 0,
-    ``round_number`` < ``MaxRounds``). ``config`` needs ``QueryStrategy``, ``TargetAccuracy``,
-    ``RiskTolerance``, ``FixedMarginThreshold``, ``MinValidationRecords``, ``CalibrationShare``,
-    ``WarmUpRounds`` and ``MaxRounds``. The
-    result has ``auto`` (indices into ``pool``), ``pool`` ((id, prediction) of every unlabeled record),
+    auto-labels nothing while it is one of the ``WarmUpRounds`` and a later round will test: its batch
+    leaves records in the pool (0 < ``batch_size`` < pool size) and ``round_number`` < ``MaxRounds``.
+    ``config`` needs ``QueryStrategy``, ``TargetAccuracy``, ``RiskTolerance``, ``FixedMarginThreshold``,
+    ``MinValidationRecords``, ``CalibrationShare``, ``WarmUpRounds`` and ``MaxRounds``. The result has
+    ``auto`` (indices into ``pool``), ``pool`` ((id, prediction) of every unlabeled record),
     ``selected`` (the query strategy's ids), ``drawn`` (the new calibration ids), ``screened`` (valid
     calibration ids this round's rules take out) and ``stats``.
     """
@@ -88,7 +88,10 @@ def decide(
         "target_accuracy": config["TargetAccuracy"],
         "risk_tolerance": config["RiskTolerance"],
     }
-    warming_up = round_number <= config["WarmUpRounds"] and batch_size > 0 and round_number < config["MaxRounds"]
+    # A later round must exist to test: budget left, rounds left, and records left after this batch.
+    warming_up = (
+        round_number <= config["WarmUpRounds"] and 0 < batch_size < len(pool) and round_number < config["MaxRounds"]
+    )
     if warming_up:
         rule = policy.PoolRule(strategy=strategy)
         stats.update(rule="warm-up", threshold=None, expected_accuracy=None, accuracy_bound=None,

@@ -316,7 +316,8 @@ def main(argv: list[str] | None = None) -> int:
             f"\n{summary['records']:,} records: {summary['human_share']:.1%} labeled by humans, "
             f"{summary['model_share']:.1%} by the model"
             + (f" ({accuracy:.2%} correct against the answer key)" if accuracy is not None else "")
-            + f", {summary['unlabeled']:,} unlabeled; {summary['rounds']} rounds in {summary['wall_seconds']:.0f} s"
+            + f", {summary['unlabeled']:,} unlabeled; {summary['rounds']} round{'' if summary['rounds'] == 1 else 's'}"
+            + f" in {summary['wall_seconds']:.0f} s"
             + (f" over {summary['run_legs']} legs" if summary["run_legs"] > 1 else "")
             + f" ({summary['stop_reason']})."
         )

@@ -243,3 +243,5 @@ def test_a_warm_up_round_auto_labels_when_no_human_batch_can_follow_it():
     assert spent["stats"]["auto_labeled"] == 300, "the budget is spent: this round is the last chance to auto-label"
     last = decide(predictions, calibration, {**config, "MaxRounds": 1}, batch_size=20, seed="s", round_number=1)
     assert last["stats"]["auto_labeled"] > 0, "MaxRounds: no later round will test the threshold"
+    emptied = decide(predictions, calibration, config, batch_size=300, seed="s", round_number=1)
+    assert emptied["stats"]["auto_labeled"] == 300, "a batch taking the whole pool leaves nothing to test later"
