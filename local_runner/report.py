@@ -94,8 +94,9 @@ def failing_task(history_path: Path) -> dict[str, Any] | None:
 _MESSAGE_KEYS = ("errorMessage", "FailureReason", "Cause", "cause", "message")
 _ADVICE = {
     "ValidateInput": "fix the field the message names in the request (or the prepared inputs), then run again",
-    "TrainModel": "fix the hyperparameter or the training data the message names, then run the same command again: "
-    "it resumes from that state (add --restart if the cause is in its inputs)",
+    "TrainModel": "fix the hyperparameter or the training data the message names (or, with --model-train-command, "
+    "the training program or the python that runs it), then run the same command again: it resumes from that "
+    "state (add --restart if the cause is in its inputs)",
     "PredictRecords": "check the model's serving code against the message, then run the same command again: "
     "it resumes from that state",
 }
@@ -105,8 +106,16 @@ DEFAULT_ADVICE = (
 )
 
 
+MAX_CAUSE_LINES = 12
+"""Lines of a failure's reason the console shows (a crashed program's last log lines); the rest: the history."""
+
+
 def failure_message(cause: str | None) -> str:
-    """The person-readable reason inside a failure cause: a Lambda's errorMessage, a job's FailureReason, ..."""
+    """The person-readable reason inside a failure cause: a Lambda's errorMessage, a job's FailureReason, ...
+
+    Its first ``MAX_CAUSE_LINES`` non-blank lines, each cut at 400 characters; lines after the first are
+    indented by four spaces so that they read as part of the same message.
+    """
     text = cause or ""
     for _ in range(5):  # causes nest: a nested execution's cause holds the task's cause
         try:
@@ -121,8 +130,11 @@ def failure_message(cause: str | None) -> str:
         if inner is None:
             break
         text = inner
-    first = text.strip().splitlines()[0] if text.strip() else "no reason was given"
-    return first if len(first) <= 400 else first[:399] + "…"
+    lines = [line.rstrip() for line in text.strip().splitlines() if line.strip()] or ["no reason was given"]
+    shown = [line if len(line) <= 400 else line[:399] + "…" for line in lines[:MAX_CAUSE_LINES]]
+    if len(lines) > MAX_CAUSE_LINES:
+        shown.append(f"… {len(lines) - MAX_CAUSE_LINES} more lines")
+    return "\n    ".join(shown)
 
 
 def failure_lines(

@@ -191,6 +191,17 @@ def test_a_failure_reads_as_two_lines_with_the_reason_and_what_to_do(tmp_path):
     assert "fix the field the message names" in without_task[1]
 
 
+def test_a_failure_with_a_programs_last_lines_shows_them_on_the_console():
+    cause = json.dumps({"FailureReason": "the serving program exited before it was ready; its last lines (serve.log):\n"
+                        "serve starting\n\nboom: serve crashed"})
+    assert report.failure_message(cause) == (
+        "the serving program exited before it was ready; its last lines (serve.log):\n    serve starting\n"
+        "    boom: serve crashed"
+    )
+    long = report.failure_message("\n".join(f"line {number}" for number in range(30)))
+    assert long.splitlines()[-1] == "    … 18 more lines" and len(long.splitlines()) == report.MAX_CAUSE_LINES + 1
+
+
 def test_round_progress_gives_the_reason_for_no_auto_labels():
     none = {
         "calibration_accuracy": 0.7167,
