@@ -10,12 +10,12 @@ rule would have taken out is no longer a sample of the pool and stops calibratin
 
 from __future__ import annotations
 
-import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from byoal import query_strategies
 from byoal.predictions import Prediction
+from byoal.sampling import choose_positions
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ def draw_calibration(candidates: Sequence[int], size: int, *, seed: int | str) -
     """A uniform random sample of ``size`` ids (all of them when fewer), in the candidates' order."""
     if size <= 0:
         return []
-    chosen = set(random.Random(seed).sample(range(len(candidates)), min(size, len(candidates))))
+    chosen = choose_positions(len(candidates), size, seed=seed)
     return [identity for index, identity in enumerate(candidates) if index in chosen]
 
 

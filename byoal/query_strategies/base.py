@@ -10,11 +10,11 @@ pool. A strategy without scores (random sampling) has no cut: it removes no bias
 
 from __future__ import annotations
 
-import random
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 
 from byoal.predictions import Prediction
+from byoal.sampling import choose_positions
 
 
 class QueryStrategy(ABC):
@@ -75,5 +75,4 @@ def seeded_sample(candidates: Sequence[tuple[int, Prediction]], *, size: int, se
     """A uniform random sample of ``size`` candidate ids (``random.Random(seed)``), in input order."""
     if size <= 0 or not candidates:
         return []
-    chosen = random.Random(seed).sample(range(len(candidates)), min(size, len(candidates)))
-    return [candidates[index][0] for index in sorted(chosen)]
+    return [candidates[index][0] for index in sorted(choose_positions(len(candidates), size, seed=seed))]
