@@ -30,7 +30,8 @@ BOTH = frozenset({PREPARE, RUN_LOCAL})
 # 1,024-character S3OutputPath (SageMaker's maximum), so about 160 rounds fit; 100 leaves room.
 MAX_ROUNDS = 100
 
-_S3_URI = re.compile(r"^s3://[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]/")
+S3_URI = re.compile(r"^s3://[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]/")
+"""An ``s3://bucket/`` prefix with a valid bucket name: what every S3 URI field of the request must start with."""
 
 
 def _key_value(text: str) -> tuple[str, str]:
@@ -108,7 +109,7 @@ class ConfigKey:
             if not isinstance(value, bool):
                 raise InputError(f"'{self.field_name}' must be true or false, got {value!r}")
         elif self.kind == "s3_uri":
-            if not isinstance(value, str) or not _S3_URI.match(value):
+            if not isinstance(value, str) or not S3_URI.match(value):
                 raise InputError(f"'{self.field_name}' must be an s3://bucket/key URI, got {value!r}")
         else:
             self._check_number(value)

@@ -12,11 +12,8 @@ import json
 import re
 from typing import Any
 
-from byoal import config_keys, hyperparameters, query_strategies, workforces
+from byoal import config_keys, hyperparameters, workforces
 from byoal.errors import InputError
-
-STRATEGIES = query_strategies.NAMES
-WORKFORCES = workforces.NAMES
 
 # SageMaker job names are at most 63 characters; the workflow appends "-<8 hex>-r<NNN>-<step>".
 MAX_PREFIX_LENGTH = 36
@@ -76,7 +73,7 @@ def _check_object_fields(request: dict[str, Any]) -> None:
 
 def _s3_uri(document: dict[str, Any], path: str, *, folder: bool = False) -> str:
     value = _get(document, path)
-    if not isinstance(value, str) or not re.match(r"^s3://[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]/", value):
+    if not isinstance(value, str) or not config_keys.S3_URI.match(value):
         raise InputError(f"'{path}' must be an s3://bucket/key URI, got {value!r}")
     if folder and not value.endswith("/"):
         raise InputError(f"'{path}' must end with '/' (it names a folder), got {value!r}")
