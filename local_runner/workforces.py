@@ -21,8 +21,8 @@ from asl_interpreter import TaskContext, TaskFailure
 from byoal import manifest
 from byoal.labels import load_label_categories
 from byoal.records import iso_timestamp
+from byoal.simulated_labeling import simulate_labels
 from byoal.storage import LocalStorage
-from lambdas.simulated_workforce import simulate_labels
 
 
 class LocalGroundTruth:

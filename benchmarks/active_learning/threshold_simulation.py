@@ -230,7 +230,7 @@ def simulate_seed(
     left = unseen[(confidence < threshold) & ~in_draw]
     left_probabilities = probabilities[(confidence < threshold) & ~in_draw]
     for share in calibration_shares:
-        new_calibration = math.ceil(share * batch)
+        new_calibration = calibration_draw_size(batch, share)
         picks = margin_picks(left_probabilities, batch - new_calibration)
         retrained = train(data, np.concatenate([training, left[picks]]), seed)
         pool = np.delete(left, picks)
