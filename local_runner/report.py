@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from asl_interpreter import read_events
 from byoal import manifest, query_strategies
 from byoal.calibration import percent_rounded_down
 from byoal.storage import LocalStorage
@@ -33,7 +34,7 @@ def round_timings(history_path: Path) -> dict[int, dict[str, float]]:
     """Seconds spent training, predicting and selecting in each round, from the execution history."""
     round_of_execution: dict[str, int] = {}
     timings: dict[int, dict[str, float]] = {}
-    events = [json.loads(line) for line in history_path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    events = read_events(history_path)
     for event in events:
         if event["event"] == "ExecutionStarted" and isinstance(event.get("input"), dict) and "round" in event["input"]:
             round_of_execution[event["execution_arn"]] = event["input"]["round"]
@@ -62,7 +63,7 @@ def run_time(history_path: Path) -> tuple[float, int]:
     before the next one (or at the end of the file), so the time the run stood stopped between legs — waiting
     for labels, or after a failure — is not counted. (0.0, 0) for a history with no execution.
     """
-    events = [json.loads(line) for line in history_path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    events = read_events(history_path)
     top = next((event["execution_arn"] for event in events if event["event"] == "ExecutionStarted"), None)
     legs: list[list[datetime]] = []
     for event in events:
@@ -76,7 +77,7 @@ def run_time(history_path: Path) -> tuple[float, int]:
 
 def failing_task(history_path: Path) -> dict[str, Any] | None:
     """The history event of the task whose failure ended the run, followed into nested executions."""
-    events = [json.loads(line) for line in history_path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    events = read_events(history_path)
     failed = [e for e in events if e["event"] == "State" and e["state_type"] == "Task" and e["error"] is not None]
     task = failed[-1] if failed else None
     while task is not None:
