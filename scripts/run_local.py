@@ -47,23 +47,19 @@ from scripts.cli import run as run_command
 from scripts.prepare import input_files
 
 STAGES = {
-    "hold_out_calibration": "holding out calibration records",
-    "prepare_training": "writing training channels",
-    "createTrainingJob.sync": "training the model",
-    "prepare_transform_input": "writing transform input",
-    "createTransformJob.sync": "predicting unlabeled records",
-    "active_learning": "calibrating, auto-labeling, selecting",
-    "simulated_workforce": "humans (simulated) labeling a batch",
-    "createLabelingJob.sync": "humans (Ground Truth, answered offline) labeling a batch",
-    "export_manifest": "writing the final manifest",
-}
-
-
-STATE_STAGES = {
     "PrepareEmbeddingInput": "writing every record for the sentence encoder",
     "EmbedRecords": "encoding every record once for the whole run (embed transform)",
+    "HoldOutCalibrationRecords": "holding out calibration records",
+    "PrepareTrainingChannels": "writing training channels",
+    "TrainModel": "training the model",
+    "PrepareTransformInput": "writing transform input",
+    "PredictRecords": "predicting unlabeled records",
+    "PerformActiveLearning": "calibrating, auto-labeling, selecting",
+    "LabelWithSimulatedWorkforce": "humans (simulated) labeling a batch",
+    "LabelWithGroundTruth": "humans (Ground Truth, answered offline) labeling a batch",
+    "ExportFinalManifest": "writing the final manifest",
 }
-"""Stages named by their state, where the resource alone would not tell them apart."""
+"""Task state name -> the stage the console announces when it starts (state names are unique in both definitions)."""
 
 
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -146,14 +142,7 @@ class Progress:
         """Say which stage of which round a task starts (the interpreter calls it before each task)."""
         if resource.endswith("startExecution.sync:2"):
             self.round = parameters["Input"]["round"]
-        stage = STATE_STAGES.get(context.state_name) or next(
-            (
-                text
-                for key, text in STAGES.items()
-                if resource.endswith(key) or resource.endswith(key.replace("_", "-"))
-            ),
-            None,
-        )
+        stage = STAGES.get(context.state_name)
         if stage:
             self.say(f"round {self.round}: {stage}")
 

@@ -112,3 +112,12 @@ def test_the_embed_transform_covers_every_record_under_a_new_name_per_redrive():
     assert parameters["DataProcessing"] == predict["Parameters"]["DataProcessing"]
     assert parameters["TransformResources"]["InstanceType"] == "${TransformInstanceType}"
     assert embed["ResultPath"] is None and embed["Retry"] == predict["Retry"]
+
+
+def test_every_stage_the_offline_console_announces_is_a_task_of_the_definitions():
+    from scripts.run_local import STAGES
+
+    names = set(tasks(load_definition(ACTIVE_LEARNING_LOOP, SUBSTITUTIONS))) | set(
+        tasks(load_definition(ACTIVE_LEARNING, SUBSTITUTIONS))
+    )
+    assert set(STAGES) <= names, f"stages of no task state: {sorted(set(STAGES) - names)}"
