@@ -44,6 +44,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.active_learning.guarantee import BANKING77, SAMPLE
+from benchmarks.active_learning.metrics import oracle_coverage
 from byoal.calibration import STARTS, choose_threshold
 from byoal.policy import calibration_draw_size
 from byoal.request import DEFAULTS
@@ -131,14 +132,6 @@ def train(data: Dataset, indices: Sequence[int], seed: int):
     return lambda chosen: model.predict_proba([data.texts[i] for i in chosen], data.embeddings[list(chosen)])
 
 
-def oracle_share(confidence: np.ndarray, correct: np.ndarray, target: float) -> float:
-    """The largest most-confident share of these records whose accuracy is at least ``target``."""
-    order = np.argsort(-confidence, kind="stable")
-    running = np.cumsum(correct[order]) / np.arange(1, len(order) + 1)
-    meeting = np.nonzero(running >= target)[0]
-    return float((meeting[-1] + 1) / len(order)) if len(meeting) else 0.0
-
-
 def evaluate(
     confidence: np.ndarray, correct: np.ndarray, *, size: int, draws: int, scale: float, rng: np.random.Generator,
     target: float, delta: float, procedures: Mapping[str, tuple[tuple[float, float], ...]] | None = None,
@@ -215,7 +208,7 @@ def simulate_seed(
     print(
         f"  seed {seed}: round-1 model on {len(training):,} labels, accuracy {correct.mean():.3f} on the "
         f"{len(unseen):,} it never saw; oracle share of all records at {target}: "
-        f"{oracle_share(confidence, correct, target) * rest / records:.3f}",
+        f"{oracle_coverage(confidence, correct, target) * rest / records:.3f}",
         flush=True,
     )
     if not later_round:
@@ -246,7 +239,7 @@ def simulate_seed(
             f"  seed {seed}, round 2 with CalibrationShare {share}: {len(pool):,} records left, "
             f"{kept_calibration} + {new_calibration} calibration records; the retrained model is "
             f"{pool_correct.mean():.3f} right on them, oracle share of all records at {target}: "
-            f"{oracle_share(pool_confidence, pool_correct, target) * len(pool) / records:.3f}",
+            f"{oracle_coverage(pool_confidence, pool_correct, target) * len(pool) / records:.3f}",
             flush=True,
         )
     return results
@@ -307,7 +300,7 @@ def first_test(
     size = min(calibration_records, len(pool) - 1)
     outcomes = evaluate(confidence, correct, size=size, draws=draws, scale=scale, rng=rng, target=target,
                         delta=delta, procedures={PRODUCT: STARTS})[PRODUCT]
-    oracle = oracle_share(confidence, correct, target) * scale
+    oracle = oracle_coverage(confidence, correct, target) * scale
     print(f"  seed {seed}, {rounds} warm-up rounds: model on {trained_on:,} labels, accuracy {correct.mean():.3f} "
           f"on the {len(pool):,} records left, {size} calibration records; oracle share of all records at {target}: "
           f"{oracle:.3f}", flush=True)

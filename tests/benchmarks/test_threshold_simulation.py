@@ -1,12 +1,12 @@
 import numpy as np
 
 from benchmarks.active_learning import threshold_simulation as simulation
+from benchmarks.active_learning.metrics import oracle_coverage
 from benchmarks.active_learning.threshold_simulation import (
     PROCEDURES,
     Dataset,
     evaluate,
     margin_picks,
-    oracle_share,
     report_warm_up,
     simulate_seed,
     simulate_warm_up,
@@ -19,9 +19,9 @@ DEFAULT = "fallback from 25 % and 50 %, δ/2 each (default)"
 def test_the_oracle_share_is_the_largest_most_confident_share_at_target():
     confidence = np.array([0.9, 0.8, 0.7, 0.6, 0.5])
     correct = np.array([True, True, True, False, False])
-    assert oracle_share(confidence, correct, 0.75) == 0.8  # the top four, three right
-    assert oracle_share(confidence, correct, 1.0) == 0.6
-    assert oracle_share(confidence, ~correct, 0.9) == 0.0
+    assert oracle_coverage(confidence, correct, 0.75) == 0.8  # the top four, three right
+    assert oracle_coverage(confidence, correct, 1.0) == 0.6
+    assert oracle_coverage(confidence, ~correct, 0.9) == 0.0
 
 
 def test_each_procedure_is_scored_on_the_records_left_out_of_the_draw():
