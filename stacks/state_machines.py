@@ -38,6 +38,7 @@ from statemachines import (
     ACTIVE_LEARNING,
     ACTIVE_LEARNING_LOOP,
     INTEGRATION_PREFIX,
+    all_states,
     placeholders,
     render_definition,
     render_definition_text,
@@ -53,14 +54,7 @@ _PLACEHOLDER = re.compile(r"^\$\{([A-Za-z0-9]+)\}$")
 
 def task_states(definition: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """Every Task state of a definition, including those inside Parallel branches and Map iterators."""
-    for state in definition["States"].values():
-        if state["Type"] == "Task":
-            yield state
-        for branch in state.get("Branches", []):
-            yield from task_states(branch)
-        for key in ("Iterator", "ItemProcessor"):
-            if key in state:
-                yield from task_states(state[key])
+    return (state for _, state in all_states(definition) if state["Type"] == "Task")
 
 
 _STATEMENTS: dict[Target, tuple[str, str]] = {

@@ -84,7 +84,7 @@ def render_definition(path: Path) -> dict[str, Any]:
     """
     definition = json.loads(path.read_text(encoding="utf-8"))
     policies = retry_policies()
-    for name, state in _states(definition):
+    for name, state in all_states(definition):
         retry = state.get("Retry")
         if isinstance(retry, str):
             if retry not in policies:
@@ -115,12 +115,12 @@ def load_definition(path: Path, substitutions: dict[str, str]) -> dict[str, Any]
     return json.loads(_PLACEHOLDER.sub(lambda match: substitutions[match.group(1)], text))
 
 
-def _states(machine: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+def all_states(machine: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
     """(name, state) for every state, including those in Parallel branches and Map item processors."""
     for name, state in machine["States"].items():
         yield name, state
         for branch in state.get("Branches", []):
-            yield from _states(branch)
+            yield from all_states(branch)
         for key in ("Iterator", "ItemProcessor"):
             if key in state:
-                yield from _states(state[key])
+                yield from all_states(state[key])
